@@ -1,0 +1,46 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit as PowertoolsUnit } from '@aws-lambda-powertools/metrics';
+import type { MetricSink, MetricUnit } from '../../ports/metrics';
+
+/** Namespace of every metric Bulkhead publishes. */
+export const METRICS_NAMESPACE = 'Bulkhead';
+
+/** The Powertools Logger singleton: one per cold start, shared by every module of a function. */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'bulkhead' });
+
+/** The Powertools Metrics singleton (EMF). */
+export const metrics = new Metrics({
+  namespace: METRICS_NAMESPACE,
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'bulkhead',
+});
+
+const units: Record<MetricUnit, (typeof PowertoolsUnit)[keyof typeof PowertoolsUnit]> = {
+  Count: PowertoolsUnit.Count,
+  Seconds: PowertoolsUnit.Seconds,
+  Milliseconds: PowertoolsUnit.Milliseconds,
+  Percent: PowertoolsUnit.Percent,
+  Bytes: PowertoolsUnit.Bytes,
+  None: PowertoolsUnit.NoUnit,
+};
+
+/**
+ * A {@link MetricSink} over Powertools Metrics. EMF takes one dimension set per flush, so a put
+ * with its own dimensions is written as a single-metric EMF line right away.
+ */
+export class EmfMetricSink implements MetricSink {
+  constructor(private readonly target: Metrics = metrics) {}
+
+  put(name: string, value: number, unit: MetricUnit, dimensions?: Readonly<Record<string, string>>): void {
+    if (dimensions && Object.keys(dimensions).length > 0) {
+      const single = this.target.singleMetric();
+      for (const [key, dimValue] of Object.entries(dimensions)) single.addDimension(key, dimValue);
+      single.addMetric(name, units[unit], value);
+      return;
+    }
+    this.target.addMetric(name, units[unit], value);
+  }
+
+  flush(): void {
+    this.target.publishStoredMetrics();
+  }
+}
