@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { isScope, type Scope } from '../availability/incident';
+
+/** Key prefix of the incident log in the state bucket. */
+export const INCIDENTS_PREFIX = 'incidents/';
+
+/**
+ * One record of the append-only incident log: one JSON object per open, close or signal gap.
+ *
+ * - `open`: an SLI breached its threshold or an impairment alarm fired. `atMs` is when the
+ *   impairment began (the first bad period, or the alarm's evaluated period), `observedAtMs` when
+ *   the writer saw it, so `observedAtMs - atMs` is the time to detect.
+ * - `close`: the SLI recovered or the alarm returned to OK; `atMs` is when the impairment ended.
+ * - `gap`: no signal at all covered [`atMs`, `endMs`) for the scope (no probe datapoint and no
+ *   traffic), so that time is neither up nor down. Gaps are kept so the CLI shows them too.
+ *
+ * Readers tolerate unknown fields (the schema is not strict), so writers may add some.
+ */
+export interface IncidentEvent {
+  readonly schemaVersion: 1;
+  readonly kind: 'open' | 'close' | 'gap';
+  readonly scope: Scope;
+  /** `sli:requests`, `sli:probes`, `alarm:<alarm name>`, or for gaps the signal set, `no-signal`. */
+  readonly cause: string;
+  readonly atMs: number;
+  /** End of a gap; only on `gap` records. */
+  readonly endMs?: number;
+  /** When the writer observed the event, by its own clock. */
+  readonly observedAtMs: number;
+  /** Who wrote it, e.g. `availability` or `alarm-recorder`. */
+  readonly source: string;
+  /** Free-form evidence (SLI values, alarm reason). */
+  readonly detail?: unknown;
+}
+
+const time = z.number().int().nonnegative();
+
+/** The schema a stored record must satisfy; unknown fields pass through. */
+export const incidentEventSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    kind: z.enum(['open', 'close', 'gap']),
+    scope: z.string().refine(isScope, { message: 'scope must be "service" or "az:<zone name>"' }),
+    cause: z.string().min(1).max(512),
+    atMs: time,
+    endMs: time.optional(),
+    observedAtMs: time,
+    source: z.string().min(1).max(128),
+    detail: z.unknown().optional(),
+  })
+  .refine((e) => e.kind !== 'gap' || (e.endMs !== undefined && e.endMs > e.atMs), {
+    message: 'a gap record needs endMs > atMs',
+    path: ['endMs'],
+  });
+
+/**
+ * The record's key: `incidents/<yyyy-mm-dd>/<atMs, 15 digits>-<kind>-<hash>.json`, where the hash
+ * covers kind, scope, cause, atMs and endMs. The same event always gets the same key, so writing it
+ * with If-None-Match: * makes appends idempotent, and keys sort by event time.
+ */
+export function incidentEventKey(
+  event: Pick<IncidentEvent, 'kind' | 'scope' | 'cause' | 'atMs' | 'endMs'>,
+): string {
+  const day = new Date(event.atMs).toISOString().slice(0, 10);
+  const identity = [event.kind, event.scope, event.cause, event.atMs, event.endMs ?? ''].join('\u0000');
+  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 16);
+  return `${INCIDENTS_PREFIX}${day}/${String(event.atMs).padStart(15, '0')}-${event.kind}-${hash}.json`;
+}
+
+/** A stored record that could not be used, with the reason; it is skipped, never guessed at. */
+export interface MalformedRecord {
+  readonly key: string;
+  readonly reason: string;
+}
+
+/** Parses one stored record: the event, or why it is malformed (bad JSON, or which fields are wrong). */
+export function parseIncidentEvent(
+  key: string,
+  body: Uint8Array,
+):
+  | { readonly ok: true; readonly event: IncidentEvent }
+  | { readonly ok: false; readonly malformed: MalformedRecord } {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(body));
+  } catch (error) {
+    return { ok: false, malformed: { key, reason: `not JSON: ${(error as Error).message}` } };
+  }
+  const parsed = incidentEventSchema.safeParse(value);
+  if (!parsed.success) {
+    const reason = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`)
+      .join('; ');
+    return { ok: false, malformed: { key, reason } };
+  }
+  return { ok: true, event: parsed.data as IncidentEvent };
+}

@@ -1,0 +1,187 @@
+import { type ObjectStore, PreconditionFailedError } from '../../ports/object-store';
+import { AUDIT_PREFIX } from '../audit-record';
+import type { Interval } from '../availability/windows';
+import { foldIncidentLog, type LogFinding, type StoredIncidentEvent } from './fold';
+import {
+  INCIDENTS_PREFIX,
+  type IncidentEvent,
+  incidentEventKey,
+  type MalformedRecord,
+  parseIncidentEvent,
+} from './incident-event';
+import { type AuditAction, type LinkedIncident, linkActions, parseAuditRecord } from './link-actions';
+
+/** The outcome of one append: written now, or already present (a replay or a duplicate). */
+export type AppendResult = { readonly key: string; readonly written: boolean };
+
+/**
+ * Appends one event to the incident log. The key is derived from the event (see
+ * {@link incidentEventKey}) and written with If-None-Match: *, so a retried or duplicated append is
+ * a no-op, and the log stays append-only: nothing is ever overwritten.
+ */
+export async function appendIncidentEvent(store: ObjectStore, event: IncidentEvent): Promise<AppendResult> {
+  const key = incidentEventKey(event);
+  try {
+    await store.put(key, new TextEncoder().encode(`${JSON.stringify(event)}\n`), {
+      ifNoneMatch: '*',
+      contentType: 'application/json',
+    });
+    return { key, written: true };
+  } catch (error) {
+    if (error instanceof PreconditionFailedError) return { key, written: false };
+    throw error;
+  }
+}
+
+/** What reading a prefix of records gave: the usable ones and the malformed ones (skipped, with why). */
+export interface LogRead<T> {
+  readonly records: T[];
+  readonly malformed: MalformedRecord[];
+}
+
+/**
+ * A cache of parsed records by key and ETag. Log and audit objects are immutable once written, so a
+ * warm Lambda re-reads only the objects it has not seen.
+ */
+export type RecordCache = Map<string, { readonly etag: string; readonly value: unknown }>;
+
+async function readAll<T>(
+  store: ObjectStore,
+  prefix: string,
+  parse: (
+    key: string,
+    body: Uint8Array,
+    storedAtMs: number,
+  ) => { ok: true; value: T } | { ok: false; malformed: MalformedRecord },
+  keep: (key: string) => boolean,
+  cache?: RecordCache,
+): Promise<LogRead<T>> {
+  const records: T[] = [];
+  const malformed: MalformedRecord[] = [];
+  for await (const info of store.list(prefix)) {
+    if (!info.key.endsWith('.json') || !keep(info.key)) continue;
+    const cached = cache?.get(info.key);
+    let result: { ok: true; value: T } | { ok: false; malformed: MalformedRecord };
+    if (cached && cached.etag === info.etag) {
+      result = cached.value as typeof result;
+    } else {
+      const object = await store.get(info.key);
+      if (!object) continue; // deleted between list and get
+      result = parse(info.key, object.body, info.lastModifiedMs);
+      cache?.set(info.key, { etag: info.etag, value: result });
+    }
+    if (result.ok) records.push(result.value);
+    else malformed.push(result.malformed);
+  }
+  return { records, malformed };
+}
+
+/** Reads every incident-log record (they are few: two per incident, plus gaps), reporting malformed ones. */
+export function readIncidentLog(
+  store: ObjectStore,
+  cache?: RecordCache,
+): Promise<LogRead<StoredIncidentEvent>> {
+  return readAll<StoredIncidentEvent>(
+    store,
+    INCIDENTS_PREFIX,
+    (key, body, storedAtMs) => {
+      const parsed = parseIncidentEvent(key, body);
+      return parsed.ok ? { ok: true, value: { key, event: parsed.event, storedAtMs } } : parsed;
+    },
+    () => true,
+    cache,
+  );
+}
+
+/**
+ * Reads the audit records decided from `fromMs` on. Audit keys start with their day
+ * (`audit/<yyyy-mm-dd>/…`), so older days are skipped without being fetched.
+ */
+export function readAuditActions(
+  store: ObjectStore,
+  fromMs: number,
+  cache?: RecordCache,
+): Promise<LogRead<AuditAction>> {
+  const fromDay = new Date(fromMs).toISOString().slice(0, 10);
+  return readAll<AuditAction>(
+    store,
+    AUDIT_PREFIX,
+    (key, body) => {
+      const parsed = parseAuditRecord(key, body);
+      return parsed.ok ? { ok: true, value: parsed.action } : parsed;
+    },
+    (key) => key.slice(AUDIT_PREFIX.length, AUDIT_PREFIX.length + 10) >= fromDay,
+    cache,
+  );
+}
+
+/** The incident history as the math, the function and the CLI consume it. */
+export interface IncidentHistory {
+  /** Incidents with their linked mitigating actions. */
+  readonly incidents: LinkedIncident[];
+  /** Signal gaps per scope. */
+  readonly gaps: Record<string, Interval[]>;
+  /** Duplicates, orphans, skew and malformed records: everything a reader must see. */
+  readonly findings: LogFinding[];
+  /** Malformed incident and audit records, skipped. */
+  readonly malformed: MalformedRecord[];
+  /** Distinct incident-log events used. */
+  readonly events: number;
+  /** Audit records read. */
+  readonly auditRecords: number;
+}
+
+/** Options of {@link loadIncidentHistory}. */
+export interface LoadOptions {
+  /** Reader's "now", to flag events dated in the future. */
+  readonly nowMs: number;
+  /** Audit records older than this are not read (the longest reporting window's start). */
+  readonly auditFromMs: number;
+  /** @default 120_000 */
+  readonly skewToleranceMs?: number;
+  readonly cache?: RecordCache;
+}
+
+/**
+ * Reads and folds the incident log, links the audit records to it, and reports every problem:
+ * malformed records (skipped), duplicates, unmatched closes, clock skew, events in the future.
+ */
+export async function loadIncidentHistory(
+  store: ObjectStore,
+  options: LoadOptions,
+): Promise<IncidentHistory> {
+  const tolerance = options.skewToleranceMs ?? 120_000;
+  const [log, audit] = await Promise.all([
+    readIncidentLog(store, options.cache),
+    readAuditActions(store, options.auditFromMs, options.cache),
+  ]);
+  const folded = foldIncidentLog(log.records, { skewToleranceMs: tolerance });
+  const findings: LogFinding[] = [...folded.findings];
+  for (const { key, event } of log.records) {
+    if (event.atMs > options.nowMs + tolerance) {
+      findings.push({
+        severity: 'warning',
+        code: 'event-in-future',
+        key,
+        message: `${event.kind} of ${event.scope} is dated ${new Date(event.atMs).toISOString()}, after now (${new Date(options.nowMs).toISOString()}): writer clock skew`,
+      });
+    }
+  }
+  const malformed = [...log.malformed, ...audit.malformed];
+  for (const m of malformed) {
+    findings.push({
+      severity: 'error',
+      code: 'malformed',
+      key: m.key,
+      message: `skipped malformed record: ${m.reason}`,
+    });
+  }
+  return {
+    incidents: linkActions(folded.incidents, audit.records),
+    gaps: folded.gaps,
+    findings,
+    malformed,
+    events: folded.events,
+    auditRecords: audit.records.length,
+  };
+}
