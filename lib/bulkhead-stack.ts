@@ -1,9 +1,94 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import type { StackConfig } from '../lambdas/config/stack';
+import { DataVolume } from './data-volume';
+import { LogBucket } from './log-bucket';
+import { Network } from './network';
+import type { ZonalServiceExports } from './stack-exports';
+import { StateBucket } from './state-bucket';
+import { ZonalService } from './zonal-service';
 
-/** Bulkhead's one stack: wiring only; each concern lives in its own construct. */
+/** Props for {@link BulkheadStack}. */
+export interface BulkheadStackProps extends StackProps {
+  /** The validated configuration (see `lambdas/config/stack.ts`). */
+  readonly config: StackConfig;
+}
+
+/**
+ * Bulkhead's one stack. Wiring only: each concern lives in its own construct, and what later
+ * constructs need from the zonal service is handed over as {@link ZonalServiceExports}.
+ *
+ * To add a concern: build its construct at the end of the constructor from `this.zonal` and its own
+ * sub-config (`config.failover`, `config.backup`, `config.availability`).
+ */
 export class BulkheadStack extends Stack {
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  /** The validated configuration this stack was built from. */
+  readonly config: StackConfig;
+  /** The AZs the cells run in, in cell order. */
+  readonly cellAzs: readonly string[];
+  /** Everything the failover, backup and availability constructs take as props. */
+  readonly zonal: ZonalServiceExports;
+  /** The zonal service construct (endpoint URL, task definition). */
+  readonly service: ZonalService;
+
+  constructor(scope: Construct, id: string, props: BulkheadStackProps) {
     super(scope, id, props);
+    const { config } = props;
+    this.config = config;
+    this.cellAzs = this.pickAzs(config.azCount);
+
+    const network = new Network(this, 'Network', {
+      availabilityZones: this.cellAzs,
+      natGateways: config.natGateways,
+      flowLogRetention: config.logRetentionDays,
+    });
+    const logs = new LogBucket(this, 'AccessLogs');
+    const state = new StateBucket(this, 'State', { accessLogsBucket: logs.bucket });
+    const volume = new DataVolume(this, 'Data', {
+      vpc: network.vpc,
+      subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    });
+    this.service = new ZonalService(this, 'ZonalService', {
+      vpc: network.vpc,
+      zones: this.cellAzs.map((az) => ({ az, subnet: network.privateSubnetIn(az) })),
+      config,
+      fileSystem: volume.fileSystem,
+      accessPoint: volume.accessPoint,
+      accessLogsBucket: logs.bucket,
+    });
+
+    this.zonal = {
+      vpc: network.vpc,
+      cluster: this.service.cluster,
+      cells: this.service.cells,
+      loadBalancer: this.service.loadBalancer,
+      listener: this.service.listener,
+      fileSystem: volume.fileSystem,
+      accessPoint: volume.accessPoint,
+      serviceSecurityGroup: this.service.serviceSecurityGroup,
+      stateBucket: state.bucket,
+    };
+
+    // Later concerns are wired here, each from this.zonal and its own sub-config.
+  }
+
+  /**
+   * The first `count` AZs of the region, from the `availability-zones:account=…:region=…` context
+   * (cdk.json holds it for the default account, so synth stays offline). For a real account without
+   * that context, CDK looks the AZs up on the first pass and synthesizes again with them.
+   */
+  private pickAzs(count: number): string[] {
+    const azs = this.availabilityZones;
+    const contextKey = `availability-zones:account=${this.account}:region=${this.region}`;
+    const lookedUp = this.node.tryGetContext(contextKey) !== undefined;
+    if (lookedUp && azs.length < count) {
+      throw new Error(
+        `azCount is ${count}, but region ${this.region} lists only ${azs.length} Availability Zones ` +
+          `(${azs.join(', ')}) in context "${contextKey}". Lower azCount to ${azs.length} or less, ` +
+          'or pick a region with more AZs.',
+      );
+    }
+    return azs.slice(0, count);
   }
 }

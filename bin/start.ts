@@ -1,0 +1,48 @@
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { buildApp, REPO_ROOT } from './build-app';
+
+/**
+ * `npm start` until the drill exists: synthesizes the stack offline (cdk-nag included, so a finding
+ * fails here as it fails `cdk synth`) and prints what would be deployed.
+ */
+function main(): void {
+  const started = performance.now();
+  const built = buildApp({ appProps: { outdir: path.join(REPO_ROOT, 'cdk.out') } });
+  const assembly = built.app.synth();
+  const ms = performance.now() - started;
+  const { stack } = built;
+  const { config } = stack;
+  const artifact = assembly.getStackByName(stack.stackName);
+  const resources = Object.keys(artifact.template.Resources ?? {}).length;
+  const outputs = Object.keys(artifact.template.Outputs ?? {});
+  const s = config.service;
+  const tg = config.targetGroup;
+  const image =
+    s.image.type === 'registry' ? s.image.name : `built from ./${s.image.directory} (needs Docker to deploy)`;
+  const scheme = config.certificateArn ? 'https' : 'http';
+
+  const lines = [
+    `Bulkhead: synthesized stack ${stack.stackName} offline in ${(ms / 1000).toFixed(1)} s (${resources} resources, cdk-nag AwsSolutions: no unacknowledged findings)`,
+    `  target      account ${built.account}, region ${built.region}${built.usingDefaults ? ' (cdk.json defaults; set CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION to deploy)' : ''}`,
+    `  AZs         ${stack.cellAzs.join(', ')} (${stack.cellAzs.length} cells, ${config.natGateways ?? stack.cellAzs.length} NAT gateways)`,
+    `  image       ${image}, port ${s.port}, ${s.cpu} CPU units / ${s.memoryMiB} MiB`,
+    '  cells',
+    ...stack.cellAzs.map(
+      (az) =>
+        `    ${az.padEnd(16)} Fargate service + target group, weight 1, tasks ${s.desiredCount} (autoscaling ${s.minCapacity}..${s.maxCapacity})`,
+    ),
+    `  health      GET ${s.healthCheckPath} every ${tg.healthCheckIntervalSeconds} s, unhealthy after ${tg.unhealthyThreshold}, healthy after ${tg.healthyThreshold}; deregistration delay ${tg.deregistrationDelaySeconds} s`,
+    `  volume      EFS (encrypted, one mount target per AZ) at ${config.volume.mountPath}`,
+    '  endpoints',
+    `    ${scheme}://<ALB DNS name>/   (known after deploy: stack output ${outputs.includes('Endpoint') ? 'Endpoint' : '?'})`,
+    config.certificateArn
+      ? '    http://<ALB DNS name>/    redirects to https'
+      : '    (HTTP only: a demo default; set certificateArn for HTTPS)',
+    `  template    ${path.relative(process.cwd(), artifact.templateFullPath)}`,
+    '  deploy      npx cdk bootstrap && npx cdk deploy   (see README: Deploying to your account)',
+  ];
+  console.log(lines.join('\n'));
+}
+
+main();

@@ -1,0 +1,51 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { type BuiltApp, buildApp } from '../../bin/build-app';
+import type { StackConfigInput } from '../../lambdas/config/stack';
+
+/** A synthesized Bulkhead app for template assertions. */
+export interface Synthesized extends BuiltApp {
+  readonly template: Template;
+}
+
+/**
+ * Builds the app exactly as `cdk synth` does (cdk.json context, cdk-nag plugin), with the given
+ * `bulkhead` config and no Lambda bundling, and synthesizes it once.
+ * @param env stands in for the process environment, so a developer's CDK_DEFAULT_* never leaks in
+ */
+export function synthBulkhead(
+  config: StackConfigInput = {},
+  env: NodeJS.ProcessEnv = {},
+  extraContext: Record<string, unknown> = {},
+): Synthesized {
+  const built = buildApp({
+    appProps: { context: { 'aws:cdk:bundling-stacks': [], bulkhead: config, ...extraContext } },
+    env,
+  });
+  return { ...built, template: Template.fromStack(built.stack) };
+}
+
+/** cdk-nag AwsSolutions findings that no acknowledgement covers, as `rule at path` strings. */
+export function unacknowledgedNagFindings(built: BuiltApp): string[] {
+  const report = new AwsSolutionsChecks(built.app).validateScope(built.app);
+  return report.violations.flatMap((v) =>
+    v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath ?? r.resourceLogicalId}`),
+  );
+}
+
+/** CloudFormation properties: untyped JSON, read by tests that assert on it. */
+// biome-ignore lint/suspicious/noExplicitAny: template JSON has no static type; tests index into it freely.
+export type CfnProps = Record<string, any>;
+
+/** Resources of one type, as [logicalId, properties] pairs. */
+export function resourcesOf(template: Template, type: string): [string, CfnProps][] {
+  return Object.entries(template.findResources(type)).map(([id, r]) => [id, r.Properties ?? {}]);
+}
+
+/** The logical id a `{ Ref }` or `{ Fn::GetAtt }` points at. */
+export function refId(value: unknown): string {
+  const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  if (v?.Ref) return v.Ref;
+  if (v?.['Fn::GetAtt']) return v['Fn::GetAtt'][0];
+  throw new Error(`not a reference: ${JSON.stringify(value)}`);
+}
