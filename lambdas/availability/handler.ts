@@ -1,0 +1,30 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchMetricReader } from '../adapters/aws/metric-reader';
+import { createS3Client, S3ObjectStore } from '../adapters/aws/s3-object-store';
+import { EmfMetricSink, logger } from '../adapters/aws/telemetry';
+import { FetchHttpProbe } from '../adapters/http/fetch-http-probe';
+import { readAvailabilityEnv } from '../config/availability';
+import { systemClock } from '../ports/clock';
+import type { Log } from '../ports/log';
+import { createAvailabilityHandler } from './function';
+
+// Built once per cold start: env is read and clients are constructed outside the handler body.
+const { config, stateBucket } = readAvailabilityEnv(process.env);
+
+/** The {@link Log} port over the Powertools Logger singleton. */
+const log: Log = {
+  info: (message, extra) => logger.info(message, extra ?? {}),
+  warn: (message, extra) => logger.warn(message, extra ?? {}),
+  error: (message, extra) => logger.error(message, extra ?? {}),
+};
+
+/** The AWS entry of the availability function (schedule and alarm state changes). */
+export const handler = createAvailabilityHandler({
+  store: new S3ObjectStore({ client: createS3Client(), bucket: stateBucket }),
+  metrics: new CloudWatchMetricReader(new CloudWatchClient({})),
+  sink: new EmfMetricSink(),
+  probe: new FetchHttpProbe(),
+  clock: systemClock,
+  log,
+  config,
+});
