@@ -1,4 +1,4 @@
-import { buildApp } from './build-app';
+import { buildApp, runEntryPoint } from './build-app';
 
 // `cdk synth` / `cdk deploy` run this (cdk.json "app"). cdk-nag fails synthesis on any unacknowledged finding.
-buildApp().app.synth();
+runEntryPoint(() => buildApp().app.synth());

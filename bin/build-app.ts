@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadStackConfig } from '../lambdas/config/stack';
+import { loadStackConfig, StackConfigError } from '../lambdas/config/stack';
 import { BulkheadStack } from '../lib/bulkhead-stack';
 
 /** The stack's name (construct id). */
@@ -73,4 +73,20 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
     region,
     usingDefaults: !env.CDK_DEFAULT_ACCOUNT && !env.CDK_DEFAULT_REGION,
   };
+}
+
+/**
+ * Runs an entry point; a configuration error prints its message (each bad field with the value
+ * received) without a stack trace and exits 1. Anything else is rethrown as it is.
+ */
+export function runEntryPoint(main: () => void): void {
+  try {
+    main();
+  } catch (e) {
+    if (e instanceof StackConfigError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
 }

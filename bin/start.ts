@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildApp, REPO_ROOT } from './build-app';
+import { CELL_WEIGHT } from '../lambdas/config/stack';
+import { buildApp, REPO_ROOT, runEntryPoint } from './build-app';
 
 /**
  * `npm start` until the drill exists: synthesizes the stack offline (cdk-nag included, so a finding
@@ -24,15 +25,16 @@ function main(): void {
 
   const lines = [
     `Bulkhead: synthesized stack ${stack.stackName} offline in ${(ms / 1000).toFixed(1)} s (${resources} resources, cdk-nag AwsSolutions: no unacknowledged findings)`,
-    `  target      account ${built.account}, region ${built.region}${built.usingDefaults ? ' (cdk.json defaults; set CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION to deploy)' : ''}`,
+    `  target      account ${built.account}, region ${built.region}${built.usingDefaults ? " (offline defaults from cdk.json; cdk deploy targets your credentials' account and region)" : ''}`,
     `  AZs         ${stack.cellAzs.join(', ')} (${stack.cellAzs.length} cells, ${config.natGateways ?? stack.cellAzs.length} NAT gateways)`,
     `  image       ${image}, port ${s.port}, ${s.cpu} CPU units / ${s.memoryMiB} MiB`,
     '  cells',
     ...stack.cellAzs.map(
       (az) =>
-        `    ${az.padEnd(16)} Fargate service + target group, weight 1, tasks ${s.desiredCount} (autoscaling ${s.minCapacity}..${s.maxCapacity})`,
+        `    ${az.padEnd(16)} Fargate service + target group, weight ${CELL_WEIGHT}, tasks ${s.desiredCount} (autoscaling ${s.minCapacity}..${s.maxCapacity})`,
     ),
     `  health      GET ${s.healthCheckPath} every ${tg.healthCheckIntervalSeconds} s, unhealthy after ${tg.unhealthyThreshold}, healthy after ${tg.healthyThreshold}; deregistration delay ${tg.deregistrationDelaySeconds} s`,
+    `  alarms      SNS topic${config.alarmEmail ? `, e-mail to ${config.alarmEmail}` : ' (no alarmEmail configured)'}`,
     `  volume      EFS (encrypted, one mount target per AZ) at ${config.volume.mountPath}`,
     '  endpoints',
     `    ${scheme}://<ALB DNS name>/   (known after deploy: stack output ${outputs.includes('Endpoint') ? 'Endpoint' : '?'})`,
@@ -42,7 +44,13 @@ function main(): void {
     `  template    ${path.relative(process.cwd(), artifact.templateFullPath)}`,
     '  deploy      npx cdk bootstrap && npx cdk deploy   (see README: Deploying to your account)',
   ];
+  if ((assembly.manifest.missing ?? []).length > 0) {
+    lines.push(
+      `  note        the AZs of ${built.account}/${built.region} are not in context yet (placeholders above); ` +
+        '`npx cdk synth` with credentials looks them up and caches them in cdk.context.json',
+    );
+  }
   console.log(lines.join('\n'));
 }
 
-main();
+runEntryPoint(main);

@@ -1,7 +1,9 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../lambdas/config/stack';
+import { AlarmTopic } from './alarm-topic';
 import { DataVolume } from './data-volume';
 import { LogBucket } from './log-bucket';
 import { Network } from './network';
@@ -19,8 +21,9 @@ export interface BulkheadStackProps extends StackProps {
  * Bulkhead's one stack. Wiring only: each concern lives in its own construct, and what later
  * constructs need from the zonal service is handed over as {@link ZonalServiceExports}.
  *
- * To add a concern: build its construct at the end of the constructor from `this.zonal` and its own
- * sub-config (`config.failover`, `config.backup`, `config.availability`).
+ * To add a concern: build its construct at the end of the constructor from `this.zonal`, its own
+ * sub-config (`config.failover`, `config.backup`, `config.availability`) and, for alarms,
+ * `this.alarmTopic`.
  */
 export class BulkheadStack extends Stack {
   /** The validated configuration this stack was built from. */
@@ -31,6 +34,8 @@ export class BulkheadStack extends Stack {
   readonly zonal: ZonalServiceExports;
   /** The zonal service construct (endpoint URL, task definition). */
   readonly service: ZonalService;
+  /** Topic every alarm notifies (the configured `alarmEmail` is subscribed). */
+  readonly alarmTopic: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: BulkheadStackProps) {
     super(scope, id, props);
@@ -57,6 +62,8 @@ export class BulkheadStack extends Stack {
       accessPoint: volume.accessPoint,
       accessLogsBucket: logs.bucket,
     });
+
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', { email: config.alarmEmail }).topic;
 
     this.zonal = {
       vpc: network.vpc,

@@ -282,6 +282,15 @@ export class ZonalService extends Construct {
         startPeriod: Duration.seconds(15),
       },
     });
+    if (service.image.type === 'asset') {
+      Validations.of(executionRole).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'With image type "asset" the Bulkhead execution role pulls the service image from the CDK bootstrap ' +
+          'ECR repository; ecr:GetAuthorizationToken has no resource-level permissions, so it takes "*". ' +
+          'The layer-pull actions stay scoped to that one repository.',
+      });
+    }
     container.addMountPoints(
       { sourceVolume: 'data', containerPath: volume.mountPath, readOnly: false },
       { sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false },

@@ -292,6 +292,22 @@ describe('state bucket', () => {
   });
 });
 
+describe('alarm topic', () => {
+  test('GIVEN no alarm e-mail WHEN synthesized THEN the topic exists, KMS-encrypted with a key CloudWatch may use, and unsubscribed', () => {
+    const [, topic] = resourcesOf(built.template, 'AWS::SNS::Topic')[0];
+    const key = built.template.toJSON().Resources[refId(topic.KmsMasterKeyId)].Properties;
+    expect(key.EnableKeyRotation).toBe(true);
+    expect(key.KeyPolicy.Statement).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      }),
+    );
+    built.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    expect(built.stack.alarmTopic.node.path).toBe('Bulkhead/Alarms/Topic');
+  });
+});
+
 describe('exports', () => {
   test('GIVEN the stack WHEN built THEN it exposes one typed cell per AZ with its service and target group', () => {
     const { zonal } = built.stack;
