@@ -12,10 +12,10 @@ import type { LogFinding } from '../core/incidents/fold';
 import type { IncidentEvent } from '../core/incidents/incident-event';
 import { appendIncidentEvent, loadIncidentHistory, type RecordCache } from '../core/incidents/incident-log';
 import type { Clock } from '../ports/clock';
-import type { HttpProbe, ProbeResult } from '../ports/http-probe';
 import type { Log } from '../ports/log';
 import type { MetricQuery, MetricReader, MetricSeries, MetricSink } from '../ports/metrics';
 import type { ObjectStore } from '../ports/object-store';
+import type { UrlProbe, UrlProbeResult } from '../ports/url-probe';
 import {
   type AlarmChange,
   type DetectionPolicy,
@@ -30,7 +30,7 @@ export interface AvailabilityDeps {
   readonly store: ObjectStore;
   readonly metrics: MetricReader;
   readonly sink: MetricSink;
-  readonly probe: HttpProbe;
+  readonly probe: UrlProbe;
   readonly clock: Clock;
   readonly log: Log;
   readonly config: AvailabilityRuntimeConfig;
@@ -45,7 +45,7 @@ export type AvailabilityResult =
       /** Events this run appended (already-present ones are not listed). */
       readonly appended: readonly IncidentEvent[];
       readonly findings: readonly LogFinding[];
-      readonly probes: readonly ProbeResult[];
+      readonly probes: readonly UrlProbeResult[];
       readonly report: AvailabilityReport;
     };
 
@@ -237,9 +237,9 @@ export function createAvailabilityHandler(deps: AvailabilityDeps) {
     return { kind: 'alarm', event: incident, written };
   }
 
-  async function runProbes(): Promise<ProbeResult[]> {
+  async function runProbes(): Promise<UrlProbeResult[]> {
     if (!config.probeUrl) return [];
-    const results: ProbeResult[] = [];
+    const results: UrlProbeResult[] = [];
     for (let i = 0; i < config.probesPerRun; i++)
       results.push(await deps.probe.get(config.probeUrl, config.probeTimeoutMs));
     const dims = { Service: config.serviceName };

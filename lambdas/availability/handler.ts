@@ -2,7 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchMetricReader } from '../adapters/aws/metric-reader';
 import { createS3Client, S3ObjectStore } from '../adapters/aws/s3-object-store';
 import { EmfMetricSink, logger } from '../adapters/aws/telemetry';
-import { FetchHttpProbe } from '../adapters/http/fetch-http-probe';
+import { FetchUrlProbe } from '../adapters/http/fetch-url-probe';
 import { readAvailabilityEnv } from '../config/availability';
 import { systemClock } from '../ports/clock';
 import type { Log } from '../ports/log';
@@ -23,7 +23,7 @@ export const handler = createAvailabilityHandler({
   store: new S3ObjectStore({ client: createS3Client(), bucket: stateBucket }),
   metrics: new CloudWatchMetricReader(new CloudWatchClient({})),
   sink: new EmfMetricSink(),
-  probe: new FetchHttpProbe(),
+  probe: new FetchUrlProbe(),
   clock: systemClock,
   log,
   config,

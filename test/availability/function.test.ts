@@ -12,10 +12,10 @@ import { MemoryObjectStore } from '../../lambdas/adapters/memory/memory-object-s
 import { type AvailabilityResult, createAvailabilityHandler } from '../../lambdas/availability/function';
 import { type AvailabilityRuntimeConfig, availabilityRuntimeSchema } from '../../lambdas/config/availability';
 import { appendIncidentEvent } from '../../lambdas/core/incidents';
-import type { HttpProbe, ProbeResult } from '../../lambdas/ports/http-probe';
 import { RecordingLog } from '../../lambdas/ports/log';
 import type { MetricSink, MetricUnit } from '../../lambdas/ports/metrics';
 import type { ObjectStore } from '../../lambdas/ports/object-store';
+import type { UrlProbe, UrlProbeResult } from '../../lambdas/ports/url-probe';
 
 const MIN = 60_000;
 const T = Date.UTC(2026, 10, 27, 12, 0, 30); // 30 s into a minute
@@ -41,10 +41,10 @@ class RecordingSink implements MetricSink {
   }
 }
 
-class ScriptedProbe implements HttpProbe {
+class ScriptedProbe implements UrlProbe {
   calls = 0;
-  constructor(private readonly results: ProbeResult[]) {}
-  async get(): Promise<ProbeResult> {
+  constructor(private readonly results: UrlProbeResult[]) {}
+  async get(): Promise<UrlProbeResult> {
     return this.results[this.calls++ % this.results.length];
   }
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FetchHttpProbe } from '../../lambdas/adapters/http/fetch-http-probe';
+import { FetchUrlProbe } from '../../lambdas/adapters/http/fetch-url-probe';
 
 let server: Server;
 let base: string;
@@ -16,19 +16,19 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
-describe('FetchHttpProbe on loopback', () => {
+describe('FetchUrlProbe on loopback', () => {
   test.each([
     ['/', true, 200],
     ['/missing', true, 404],
     ['/boom', false, 503],
   ])('GIVEN %s WHEN probed THEN ok=%p with status %p', async (path, ok, status) => {
-    const result = await new FetchHttpProbe().get(`${base}${path}`, 2000);
+    const result = await new FetchUrlProbe().get(`${base}${path}`, 2000);
     expect(result).toMatchObject({ ok, status });
     expect(result.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
   test('GIVEN a server slower than the timeout WHEN probed THEN it fails with the timeout named', async () => {
-    const result = await new FetchHttpProbe().get(`${base}/slow`, 100);
+    const result = await new FetchUrlProbe().get(`${base}/slow`, 100);
     expect(result).toMatchObject({ ok: false, error: 'timeout after 100 ms' });
   });
 
@@ -37,7 +37,7 @@ describe('FetchHttpProbe on loopback', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const result = await new FetchHttpProbe().get(`http://127.0.0.1:${port}/`, 1000);
+    const result = await new FetchUrlProbe().get(`http://127.0.0.1:${port}/`, 1000);
     expect(result.ok).toBe(false);
     expect(result.status).toBeUndefined();
     expect(result.error).toMatch(/TypeError|fetch failed/);

@@ -1,14 +1,14 @@
-import type { HttpProbe, ProbeResult } from '../../ports/http-probe';
+import type { UrlProbe, UrlProbeResult } from '../../ports/url-probe';
 
 /**
- * The {@link HttpProbe} port over Node's `fetch`. A 5xx, a timeout or a network error is a failure;
+ * The {@link UrlProbe} port over Node's `fetch`. A 5xx, a timeout or a network error is a failure;
  * any status below 500 is a success (a 404 still proves the path through the ALB works, and a
  * 4xx is the client's fault in the SLI too). `now` is injectable so latency is measured on one clock.
  */
-export class FetchHttpProbe implements HttpProbe {
+export class FetchUrlProbe implements UrlProbe {
   constructor(private readonly now: () => number = () => performance.now()) {}
 
-  async get(url: string, timeoutMs: number): Promise<ProbeResult> {
+  async get(url: string, timeoutMs: number): Promise<UrlProbeResult> {
     const started = this.now();
     try {
       const response = await fetch(url, {
