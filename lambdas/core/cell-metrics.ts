@@ -1,0 +1,113 @@
+import type { MetricQuery, MetricSeries } from '../ports/metrics';
+import type { AzSample, PeriodSamples } from './detection';
+
+/**
+ * The per-cell metrics detection reads, pure: which CloudWatch queries to make and how to turn
+ * their series into per-period samples. Each cell's target group is one AZ, so the TargetGroup
+ * dimension gives per-AZ ALB metrics; the prober's metrics carry the AZ as a dimension.
+ */
+
+/** Namespace of the prober's metrics. */
+export const PROBE_NAMESPACE = 'Bulkhead';
+
+/** `targetgroup/<name>/<id>` from a target group ARN (the CloudWatch TargetGroup dimension). */
+export function targetGroupDimension(targetGroupArn: string): string {
+  const at = targetGroupArn.indexOf(':targetgroup/');
+  if (at < 0) throw new Error(`not a target group ARN: ${targetGroupArn}`);
+  return targetGroupArn.slice(at + 1);
+}
+
+/** `app/<name>/<id>` from a listener ARN (the CloudWatch LoadBalancer dimension). */
+export function loadBalancerDimension(listenerArn: string): string {
+  const match = /:listener\/(app\/[^/]+\/[^/]+)\//.exec(listenerArn);
+  if (!match) throw new Error(`not an application listener ARN: ${listenerArn}`);
+  return match[1];
+}
+
+/** A cell as the metrics see it. */
+export interface MetricCell {
+  readonly az: string;
+  readonly targetGroupArn: string;
+}
+
+type Field = keyof AzSample;
+interface Source {
+  readonly field: Field;
+  readonly metric: string;
+  readonly stat: MetricQuery['stat'];
+  readonly scale?: number;
+}
+const ALB: readonly Source[] = [
+  { field: 'requests', metric: 'RequestCount', stat: 'Sum' },
+  { field: 'faults', metric: 'HTTPCode_Target_5XX_Count', stat: 'Sum' },
+  { field: 'latencyMs', metric: 'TargetResponseTime', stat: 'Average', scale: 1000 },
+  { field: 'unhealthyHosts', metric: 'UnHealthyHostCount', stat: 'Maximum' },
+];
+const PROBE: readonly Source[] = [
+  { field: 'probes', metric: 'ProbeCount', stat: 'Sum' },
+  { field: 'probeFailures', metric: 'ProbeFailures', stat: 'Sum' },
+  { field: 'probeFailedTargets', metric: 'ProbeFailedTargets', stat: 'Maximum' },
+];
+
+const queryId = (cellIndex: number, field: string): string => `c${cellIndex}_${field}`;
+
+/** Dimensions of the prober's per-AZ metrics. */
+export function probeDimensions(loadBalancer: string, az: string): Record<string, string> {
+  return { LoadBalancer: loadBalancer, AvailabilityZone: az };
+}
+
+/** The queries for every cell: four ALB metrics per target group and three prober metrics per AZ. */
+export function cellMetricQueries(
+  cells: readonly MetricCell[],
+  listenerArn: string,
+  periodSeconds: number,
+): MetricQuery[] {
+  const loadBalancer = loadBalancerDimension(listenerArn);
+  return cells.flatMap((cell, i) => [
+    ...ALB.map((m) => ({
+      id: queryId(i, m.field),
+      namespace: 'AWS/ApplicationELB',
+      metricName: m.metric,
+      dimensions: { TargetGroup: targetGroupDimension(cell.targetGroupArn), LoadBalancer: loadBalancer },
+      stat: m.stat,
+      periodSeconds,
+    })),
+    ...PROBE.map((m) => ({
+      id: queryId(i, m.field),
+      namespace: PROBE_NAMESPACE,
+      metricName: m.metric,
+      dimensions: probeDimensions(loadBalancer, cell.az),
+      stat: m.stat,
+      periodSeconds,
+    })),
+  ]);
+}
+
+/**
+ * Turns the series into one sample set per period in [startMs, endMs), oldest first. A metric
+ * without a datapoint in a period leaves its field absent.
+ */
+export function seriesToPeriods(
+  cells: readonly MetricCell[],
+  series: readonly MetricSeries[],
+  startMs: number,
+  endMs: number,
+  periodSeconds: number,
+): PeriodSamples[] {
+  const periodMs = periodSeconds * 1000;
+  const byId = new Map(series.map((s) => [s.id, new Map(s.points.map((p) => [p.timestampMs, p.value]))]));
+  const periods: PeriodSamples[] = [];
+  for (let t = startMs; t + periodMs <= endMs; t += periodMs) {
+    const byAz: Record<string, AzSample> = {};
+    cells.forEach((cell, i) => {
+      const sample: Record<string, number> = {};
+      for (const m of [...ALB, ...PROBE]) {
+        const value = byId.get(queryId(i, m.field))?.get(t);
+        if (value !== undefined) sample[m.field] = value * (m.scale ?? 1);
+      }
+      byAz[cell.az] = sample as AzSample;
+    });
+    periods.push({ startMs: t, byAz });
+  }
+  return periods;
+}

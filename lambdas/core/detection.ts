@@ -1,0 +1,220 @@
+import type { DetectionPolicy } from './failover-policy';
+
+/**
+ * Per-AZ impairment detection, pure. An AZ's period is "bad" only when three things hold together:
+ * it is an outlier against the other AZs, an absolute threshold is crossed, and more than one
+ * target is affected. An AZ is impaired when M of the last N periods are bad.
+ */
+
+/** One AZ's signals over one period. Absent fields mean the metric had no datapoint. */
+export interface AzSample {
+  /** ALB RequestCount (Sum) of the cell's target group. */
+  readonly requests?: number;
+  /** ALB HTTPCode_Target_5XX_Count (Sum). */
+  readonly faults?: number;
+  /** ALB TargetResponseTime (Average), in ms. */
+  readonly latencyMs?: number;
+  /** ALB UnHealthyHostCount (Maximum). */
+  readonly unhealthyHosts?: number;
+  /** Prober: probes sent (Sum). */
+  readonly probes?: number;
+  /** Prober: failed probes (Sum). */
+  readonly probeFailures?: number;
+  /** Prober: distinct targets failing (Maximum). */
+  readonly probeFailedTargets?: number;
+}
+
+/** Every AZ's samples for one period. */
+export interface PeriodSamples {
+  readonly startMs: number;
+  readonly byAz: Readonly<Record<string, AzSample>>;
+}
+
+/** How one period of one AZ was judged, and why. */
+export interface PeriodVerdict {
+  readonly verdict: 'bad' | 'good' | 'missing';
+  readonly why: string;
+}
+
+/** The result of assessing one AZ over the lookback. */
+export interface AzHealth {
+  readonly az: string;
+  /** `unknown`: too many periods without evidence to rule an impairment out. */
+  readonly status: 'healthy' | 'impaired' | 'unknown';
+  /** Bad periods among the last N. */
+  readonly badInWindow: number;
+  /** Periods without evidence among the last N. */
+  readonly missingInWindow: number;
+  /** For an impaired AZ: from the start of the first bad period in the window to the end of the M-th. */
+  readonly detectionMs?: number;
+  /** Length of the trailing run of good periods (recovery held so far); 0 when the last is not good. */
+  readonly goodForMs: number;
+  /** Verdicts of the last N periods, oldest first (for the audit record). */
+  readonly recent: readonly PeriodVerdict['verdict'][];
+  /** Why the most recent bad (or, if none, the most recent) period was judged so. */
+  readonly why: string;
+}
+
+/** 2×2 chi-squared statistic for (a faults, b successes) against (c faults, d successes). */
+export function chiSquared2x2(a: number, b: number, c: number, d: number): number {
+  const n = a + b + c + d;
+  const denominator = (a + b) * (c + d) * (a + c) * (b + d);
+  if (n === 0 || denominator === 0) return 0;
+  const diff = a * d - b * c;
+  return (n * diff * diff) / denominator;
+}
+
+function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Is (faults, total) of one AZ an outlier against (faults, total) of the others? */
+function countOutlier(
+  azFaults: number,
+  azTotal: number,
+  otherFaults: number,
+  otherTotal: number,
+  policy: DetectionPolicy,
+): boolean {
+  if (otherTotal <= 0 || azTotal <= 0) return false;
+  const azRate = azFaults / azTotal;
+  const otherRate = otherFaults / otherTotal;
+  if (azRate <= otherRate) return false;
+  if (policy.outlierTest === 'chi-squared') {
+    const stat = chiSquared2x2(azFaults, azTotal - azFaults, otherFaults, otherTotal - otherFaults);
+    return stat >= policy.chiSquaredCritical;
+  }
+  const faultShare = azFaults / (azFaults + otherFaults);
+  const requestShare = azTotal / (azTotal + otherTotal);
+  return faultShare >= policy.faultShareFactor * requestShare;
+}
+
+const num = (value: number | undefined): number =>
+  value !== undefined && Number.isFinite(value) ? value : 0;
+
+/** Judges one AZ in one period against the other AZs of the same period. */
+export function judgePeriod(az: string, period: PeriodSamples, policy: DetectionPolicy): PeriodVerdict {
+  const self = period.byAz[az] ?? {};
+  const others = Object.entries(period.byAz).filter(([name]) => name !== az);
+  const requests = num(self.requests);
+  const faults = Math.min(num(self.faults), requests);
+  const probes = num(self.probes);
+  const probeFailures = Math.min(num(self.probeFailures), probes);
+  const hasRequestEvidence = requests >= policy.minRequests;
+  const hasProbeEvidence = probes >= policy.minProbes;
+  const affected = Math.max(num(self.unhealthyHosts), num(self.probeFailedTargets));
+
+  const reasons: string[] = [];
+  let signal = false;
+  if (hasRequestEvidence) {
+    const otherRequests = others.reduce((sum, [, s]) => sum + num(s.requests), 0);
+    const otherFaults = others.reduce((sum, [, s]) => sum + Math.min(num(s.faults), num(s.requests)), 0);
+    const rate = faults / requests;
+    if (
+      rate >= policy.faultRateThreshold &&
+      countOutlier(faults, requests, otherFaults, otherRequests, policy)
+    ) {
+      signal = true;
+      reasons.push(`5xx rate ${rate.toFixed(3)} is an outlier over threshold ${policy.faultRateThreshold}`);
+    }
+    const otherLatency = median(
+      others
+        .filter(([, s]) => num(s.requests) >= policy.minRequests && s.latencyMs !== undefined)
+        .map(([, s]) => num(s.latencyMs)),
+    );
+    const latency = self.latencyMs;
+    if (
+      latency !== undefined &&
+      otherLatency !== undefined &&
+      latency >= policy.latencyThresholdMs &&
+      latency >= policy.latencyOutlierFactor * otherLatency
+    ) {
+      signal = true;
+      reasons.push(
+        `latency ${Math.round(latency)} ms is an outlier over threshold ${policy.latencyThresholdMs} ms`,
+      );
+    }
+  }
+  if (hasProbeEvidence) {
+    const otherProbes = others.reduce((sum, [, s]) => sum + num(s.probes), 0);
+    const otherProbeFailures = others.reduce(
+      (sum, [, s]) => sum + Math.min(num(s.probeFailures), num(s.probes)),
+      0,
+    );
+    const rate = probeFailures / probes;
+    if (
+      rate >= policy.probeFailureRateThreshold &&
+      countOutlier(probeFailures, probes, otherProbeFailures, otherProbes, policy)
+    ) {
+      signal = true;
+      reasons.push(
+        `probe failure rate ${rate.toFixed(3)} is an outlier over threshold ${policy.probeFailureRateThreshold}`,
+      );
+    }
+  }
+  if (signal && affected >= policy.minAffectedTargets) {
+    return { verdict: 'bad', why: `${reasons.join('; ')}; ${affected} targets affected` };
+  }
+  if (!hasRequestEvidence && !hasProbeEvidence) {
+    return { verdict: 'missing', why: `no evidence: ${requests} requests, ${probes} probes` };
+  }
+  if (signal) {
+    return {
+      verdict: 'good',
+      why: `${reasons.join('; ')}, but only ${affected} target(s) affected (< ${policy.minAffectedTargets})`,
+    };
+  }
+  return { verdict: 'good', why: 'within thresholds or not an outlier' };
+}
+
+/**
+ * Assesses one AZ over periods sorted oldest first (each a complete period). Healthy means that
+ * even if every period without evidence had been bad, M of N would not be reached.
+ */
+export function assessAz(az: string, periods: readonly PeriodSamples[], policy: DetectionPolicy): AzHealth {
+  const periodMs = policy.periodSeconds * 1000;
+  const verdicts = periods.map((p) => judgePeriod(az, p, policy));
+  const window = verdicts.slice(-policy.evaluationPeriods);
+  const windowPeriods = periods.slice(-policy.evaluationPeriods);
+  // Periods absent from the lookback count as missing, so a short history never reads as healthy.
+  const absent = Math.max(0, policy.evaluationPeriods - window.length);
+  const badInWindow = window.filter((v) => v.verdict === 'bad').length;
+  const missingInWindow = window.filter((v) => v.verdict === 'missing').length + absent;
+
+  let trailingGood = 0;
+  for (let i = verdicts.length - 1; i >= 0 && verdicts[i].verdict === 'good'; i--) trailingGood++;
+
+  const lastBad = [...verdicts].reverse().find((v) => v.verdict === 'bad');
+  const why = lastBad?.why ?? verdicts[verdicts.length - 1]?.why ?? 'no periods';
+  const recent = window.map((v) => v.verdict);
+
+  if (badInWindow >= policy.datapointsToAlarm) {
+    const badIndexes = window.flatMap((v, i) => (v.verdict === 'bad' ? [i] : []));
+    const first = windowPeriods[badIndexes[0]].startMs;
+    const mth = windowPeriods[badIndexes[policy.datapointsToAlarm - 1]].startMs + periodMs;
+    return {
+      az,
+      status: 'impaired',
+      badInWindow,
+      missingInWindow,
+      detectionMs: mth - first,
+      goodForMs: 0,
+      recent,
+      why,
+    };
+  }
+  const status = badInWindow + missingInWindow >= policy.datapointsToAlarm ? 'unknown' : 'healthy';
+  return { az, status, badInWindow, missingInWindow, goodForMs: trailingGood * periodMs, recent, why };
+}
+
+/** Assesses every AZ named in `azs` over the same periods. */
+export function assessAzs(
+  azs: readonly string[],
+  periods: readonly PeriodSamples[],
+  policy: DetectionPolicy,
+): Record<string, AzHealth> {
+  return Object.fromEntries(azs.map((az) => [az, assessAz(az, periods, policy)]));
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/**
+ * The events the failover functions accept, exactly as EventBridge delivers them to Lambda. Extra
+ * fields are ignored; missing or mistyped required fields make the event malformed (a recorded no-op).
+ *
+ * CloudWatch alarm state change (zone-shifter):
+ * ```json
+ * { "version": "0", "id": "c4c1c1c9-…", "detail-type": "CloudWatch Alarm State Change",
+ *   "source": "aws.cloudwatch", "account": "111111111111", "time": "2026-11-27T22:00:00Z",
+ *   "region": "us-east-1", "resources": ["arn:aws:cloudwatch:…:alarm:Bulkhead-az-us-east-1a-alb"],
+ *   "detail": { "alarmName": "Bulkhead-az-us-east-1a-alb",
+ *               "state": { "value": "ALARM", "reason": "…", "timestamp": "…" },
+ *               "previousState": { "value": "OK" } } }
+ * ```
+ * ECS task state change (task-replacer):
+ * ```json
+ * { "version": "0", "id": "…", "detail-type": "ECS Task State Change", "source": "aws.ecs",
+ *   "time": "…", "region": "us-east-1", "resources": ["arn:aws:ecs:…:task/cluster/abc"],
+ *   "detail": { "clusterArn": "arn:aws:ecs:…:cluster/bulkhead", "taskArn": "arn:aws:ecs:…:task/bulkhead/abc",
+ *               "group": "service:cell-a", "lastStatus": "STOPPED", "desiredStatus": "STOPPED",
+ *               "availabilityZone": "us-east-1a", "stoppedReason": "Essential container in task exited" } }
+ * ```
+ * Schedule (every function, once a minute):
+ * ```json
+ * { "version": "0", "id": "…", "detail-type": "Scheduled Event", "source": "aws.events",
+ *   "time": "2026-11-27T22:01:00Z", "resources": ["arn:aws:events:…:rule/…"], "detail": {} }
+ * ```
+ */
+const envelope = {
+  id: z.string().min(1).max(256),
+  time: z.string().min(1),
+};
+
+/** A CloudWatch Alarm State Change event. */
+export const alarmStateChangeSchema = z.object({
+  ...envelope,
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  source: z.literal('aws.cloudwatch'),
+  detail: z.object({
+    alarmName: z.string().min(1),
+    state: z.object({ value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']), reason: z.string().optional() }),
+  }),
+});
+
+/** An EventBridge scheduled event. */
+export const scheduledEventSchema = z.object({
+  ...envelope,
+  'detail-type': z.literal('Scheduled Event'),
+  source: z.literal('aws.events'),
+});
+
+/** An ECS Task State Change event. */
+export const taskStateChangeSchema = z.object({
+  ...envelope,
+  'detail-type': z.literal('ECS Task State Change'),
+  source: z.literal('aws.ecs'),
+  detail: z.object({
+    clusterArn: z.string().min(1),
+    taskArn: z.string().min(1),
+    group: z.string().optional(),
+    lastStatus: z.string().min(1),
+    desiredStatus: z.string().optional(),
+    availabilityZone: z.string().optional(),
+    stoppedReason: z.string().optional(),
+  }),
+});
+
+/** What the zone-shifter accepts. */
+export const zoneShifterEventSchema = z.discriminatedUnion('detail-type', [
+  alarmStateChangeSchema,
+  scheduledEventSchema,
+]);
+/** What the task-replacer accepts. */
+export const taskReplacerEventSchema = z.discriminatedUnion('detail-type', [
+  taskStateChangeSchema,
+  scheduledEventSchema,
+]);
+
+/** Names the issues of a failed parse in one line, for the log and the audit record. */
+export function describeParseError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** The event ID when one can be found, even in an otherwise malformed event. */
+export function looseEventId(event: unknown): string | undefined {
+  if (typeof event === 'object' && event !== null && 'id' in event) {
+    const id = (event as { id: unknown }).id;
+    if (typeof id === 'string' && id.length > 0 && id.length <= 256) return id;
+  }
+  return undefined;
+}
+
+/**
+ * Alarm names are `<prefix><az>-<kind>` (kind `alb` or `probe`). Returns the AZ and kind of one of
+ * ours, or `undefined` for anyone else's alarm.
+ */
+export function parseAlarmName(alarmName: string, prefix: string): { az: string; kind: string } | undefined {
+  if (!alarmName.startsWith(prefix)) return undefined;
+  const rest = alarmName.slice(prefix.length);
+  const match = /^(.+)-(alb|probe)$/.exec(rest);
+  return match ? { az: match[1], kind: match[2] } : undefined;
+}
+
+/** Builds an alarm name from its parts (the construct and the parser share this). */
+export function impairmentAlarmName(prefix: string, az: string, kind: 'alb' | 'probe'): string {
+  return `${prefix}${az}-${kind}`;
+}

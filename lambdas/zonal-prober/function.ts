@@ -1,0 +1,151 @@
+import type { FailoverRuntimeConfig } from '../config/failover';
+import { loadBalancerDimension, probeDimensions } from '../core/cell-metrics';
+import { describeParseError, scheduledEventSchema } from '../core/failover-events';
+import { foldProbeResults, type ProbeState, parseProbeState, probeStateKey } from '../core/probe-state';
+import type { Clock } from '../ports/clock';
+import type { HttpProbe, ProbeResult, Sleep } from '../ports/http-probe';
+import type { LoadBalancer, TargetHealth } from '../ports/load-balancer';
+import type { Log } from '../ports/log';
+import type { MetricSink } from '../ports/metrics';
+import type { ObjectStore } from '../ports/object-store';
+import { errorText } from '../shell/failover-io';
+import { type RoundSummary, summarizeRound, targetsToProbe } from './decide';
+
+/** Ports and config of the zonal prober. */
+export interface ZonalProberDeps {
+  readonly loadBalancer: LoadBalancer;
+  readonly probe: HttpProbe;
+  /** High-resolution on AWS (EMF with StorageResolution 1), so alarms can use 10 s periods. */
+  readonly metrics: MetricSink;
+  readonly store: ObjectStore;
+  readonly clock: Clock;
+  readonly sleep: Sleep;
+  readonly log: Log;
+  readonly config: FailoverRuntimeConfig;
+}
+
+/** What one invocation did. */
+export interface ZonalProberResult {
+  readonly rounds: number;
+  /** The last round's summary per AZ. */
+  readonly lastRound: Readonly<Record<string, RoundSummary>>;
+  readonly errors: readonly string[];
+}
+
+/** The Lambda runtime context, as far as the prober uses it. */
+export interface ProberContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/** Runs once a minute and probes every `probeIntervalSeconds` until the minute is used up. */
+export function createZonalProberHandler(deps: ZonalProberDeps) {
+  const { config, log, clock } = deps;
+  const loadBalancer = loadBalancerDimension(config.listenerArn);
+  const intervalMs = config.probeIntervalSeconds * 1000;
+  const roundsPerRun = Math.max(1, Math.floor(60_000 / intervalMs));
+
+  async function probeAz(targets: readonly TargetHealth[]) {
+    return Promise.all(
+      targetsToProbe(targets).map(async (t) => {
+        let result: ProbeResult;
+        try {
+          result = await deps.probe.probe(t.id, t.port, config.healthPath, config.probeTimeoutMs);
+        } catch (error) {
+          result = { ok: false, latencyMs: config.probeTimeoutMs, error: errorText(error) };
+        }
+        return { target: t.id, result };
+      }),
+    );
+  }
+
+  return async function zonalProberHandler(
+    event: unknown,
+    context?: ProberContext,
+  ): Promise<ZonalProberResult> {
+    const parsed = scheduledEventSchema.safeParse(event);
+    if (!parsed.success) {
+      const error = `malformed event ignored: ${describeParseError(parsed.error)}`;
+      log.error(error);
+      return { rounds: 0, lastRound: {}, errors: [error] };
+    }
+    const errors: string[] = [];
+    const targetsByAz = new Map<string, TargetHealth[]>();
+    const states = new Map<string, ProbeState | undefined>();
+    await Promise.all(
+      config.cells.map(async (cell) => {
+        try {
+          targetsByAz.set(cell.az, await deps.loadBalancer.describeTargetHealth(cell.targetGroupArn));
+        } catch (error) {
+          const text = `DescribeTargetHealth failed for ${cell.az}: ${errorText(error)}`;
+          log.error(text);
+          errors.push(text);
+        }
+        try {
+          states.set(cell.az, parseProbeState((await deps.store.get(probeStateKey(cell.az)))?.body));
+        } catch (error) {
+          log.warn('probe state unreadable; starting afresh', { az: cell.az, error: errorText(error) });
+        }
+      }),
+    );
+
+    const startedMs = clock.nowMs();
+    const lastRound: Record<string, RoundSummary> = {};
+    let rounds = 0;
+    for (let round = 0; round < roundsPerRun; round++) {
+      if (context && context.getRemainingTimeInMillis() < config.probeTimeoutMs + 2_000) break;
+      await Promise.all(
+        config.cells.map(async (cell) => {
+          const targets = targetsByAz.get(cell.az);
+          if (!targets) return;
+          const results = await probeAz(targets);
+          const summary = summarizeRound(results);
+          lastRound[cell.az] = summary;
+          const dims = probeDimensions(loadBalancer, cell.az);
+          deps.metrics.put('ProbeCount', summary.probes, 'Count', dims);
+          deps.metrics.put('ProbeFailures', summary.failures, 'Count', dims);
+          deps.metrics.put('ProbeFailedTargets', summary.failedTargets, 'Count', dims);
+          deps.metrics.put('ProbeSuccessRate', summary.successRate, 'Percent', dims);
+          deps.metrics.put('ProbeLatency', summary.meanLatencyMs, 'Milliseconds', dims);
+          states.set(
+            cell.az,
+            foldProbeResults(
+              states.get(cell.az),
+              results.map((r) => ({ ip: r.target, ok: r.result.ok })),
+              clock.nowMs(),
+            ),
+          );
+          if (summary.failures > 0) {
+            log.warn('probes failed', {
+              az: cell.az,
+              failures: results.filter((r) => !r.result.ok).map((r) => ({ target: r.target, ...r.result })),
+            });
+          }
+        }),
+      );
+      deps.metrics.flush();
+      rounds++;
+      if (round < roundsPerRun - 1) {
+        const nextAt = startedMs + (round + 1) * intervalMs;
+        await deps.sleep(nextAt - clock.nowMs());
+      }
+    }
+
+    await Promise.all(
+      config.cells.map(async (cell) => {
+        const state = states.get(cell.az);
+        if (!state || !targetsByAz.has(cell.az)) return;
+        try {
+          await deps.store.put(probeStateKey(cell.az), new TextEncoder().encode(JSON.stringify(state)), {
+            contentType: 'application/json',
+          });
+        } catch (error) {
+          const text = `probe state of ${cell.az} not saved: ${errorText(error)}`;
+          log.error(text);
+          errors.push(text);
+        }
+      }),
+    );
+    log.info('probe rounds done', { rounds, lastRound });
+    return { rounds, lastRound, errors };
+  };
+}

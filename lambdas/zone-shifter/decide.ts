@@ -1,0 +1,423 @@
+import type { AzHealth } from '../core/detection';
+import type { FailoverPolicy } from '../core/failover-policy';
+import {
+  absorbingDesiredCounts,
+  equalWeights,
+  evacuationWeights,
+  rampWeights,
+  sameWeights,
+  type WeightedCell,
+  weightProblems,
+} from '../core/weights';
+import type { TargetGroupWeight } from '../ports/load-balancer';
+import type { EvacuatedShift, RestoringShift, ShiftState, SteadyShift } from './shift-state';
+
+/** One cell as the zone-shifter sees it. */
+export interface ZoneShifterCell extends WeightedCell {
+  readonly serviceName: string;
+  readonly desiredCount: number;
+  readonly runningCount: number;
+  /** Detection's verdict; absent when no metric could be read (treated as unknown). */
+  readonly health?: AzHealth;
+}
+
+/** Everything `decide` needs; gathered by the shell. */
+export interface ZoneShifterInput {
+  readonly nowMs: number;
+  readonly cells: readonly ZoneShifterCell[];
+  /** The listener's forward config as read now. */
+  readonly listenerWeights: readonly TargetGroupWeight[];
+  readonly shift: ShiftState;
+  readonly policy: FailoverPolicy;
+}
+
+/** A desired-count change for one cell. */
+export interface DesiredChange {
+  readonly az: string;
+  readonly serviceName: string;
+  readonly desiredCount: number;
+}
+
+/** The listener differs from what Bulkhead expects (changed by hand, or by a lost write). */
+export interface Drift {
+  readonly expected: readonly TargetGroupWeight[];
+  readonly actual: readonly TargetGroupWeight[];
+}
+
+interface Common {
+  readonly reason: string;
+  /** State to persist after acting (or, for `none`, right away, e.g. a renewed shift lease). */
+  readonly next?: ShiftState;
+  readonly drift?: Drift;
+}
+
+/** Nothing to do. */
+export interface NoneDecision extends Common {
+  readonly kind: 'none';
+}
+/** Take `az` out: weight 0, the other cells scaled up to absorb its load. */
+export interface EvacuateDecision extends Common {
+  readonly kind: 'evacuate';
+  readonly az: string;
+  readonly weights: readonly TargetGroupWeight[];
+  readonly scaleUps: readonly DesiredChange[];
+  readonly next: EvacuatedShift;
+}
+/** Bring `az` back one ramp step; the last step also returns scaled-up cells to their counts. */
+export interface RestoreDecision extends Common {
+  readonly kind: 'restore';
+  readonly az: string;
+  /** Index into the policy's ramp. */
+  readonly step: number;
+  readonly percent: number;
+  readonly weights: readonly TargetGroupWeight[];
+  readonly scaleDowns: readonly DesiredChange[];
+  readonly next: RestoringShift | SteadyShift;
+}
+/** Looks regional, or acting would breach capacity or fight an operator: tell a human, act not. */
+export interface AlertOnlyDecision extends Common {
+  readonly kind: 'alert-only';
+  readonly azs?: readonly string[];
+}
+/** The listener was changed by hand and policy says to put back what Bulkhead expects. */
+export interface CorrectDriftDecision extends Common {
+  readonly kind: 'correct-drift';
+  readonly weights: readonly TargetGroupWeight[];
+  readonly drift: Drift;
+}
+
+/** The zone-shifter's decision. */
+export type ZoneShifterDecision =
+  | NoneDecision
+  | EvacuateDecision
+  | RestoreDecision
+  | AlertOnlyDecision
+  | CorrectDriftDecision;
+
+/** The weights Bulkhead last wrote, according to the shift state. */
+export function expectedWeights(
+  cells: readonly WeightedCell[],
+  shift: ShiftState,
+  policy: FailoverPolicy,
+): TargetGroupWeight[] {
+  const equal = policy.zoneShift.equalWeight;
+  if (shift.phase === 'evacuated') return evacuationWeights(cells, shift.az, equal);
+  if (shift.phase === 'restoring') {
+    const steps = policy.zoneShift.restoreStepsPercent;
+    return rampWeights(cells, shift.az, steps[Math.min(shift.step, steps.length - 1)], equal);
+  }
+  return equalWeights(cells, equal);
+}
+
+const minutes = (ms: number): string => `${Math.round(ms / 1000)} s`;
+
+function cooldownLeft(shift: ShiftState, nowMs: number, policy: FailoverPolicy): number {
+  if (shift.lastActionAtMs === undefined) return 0;
+  return Math.max(0, shift.lastActionAtMs + policy.zoneShift.cooldownMs - nowMs);
+}
+
+function statusOf(cell: ZoneShifterCell): AzHealth['status'] {
+  return cell.health?.status ?? 'unknown';
+}
+
+/**
+ * Checks the rules for evacuating `az` and builds the decision. `base` carries the desired counts
+ * to return to (kept from a first evacuation when a ramp relapses).
+ */
+function tryEvacuate(
+  input: ZoneShifterInput,
+  target: ZoneShifterCell,
+  reason: string,
+  base?: { restoreDesired: Readonly<Record<string, number>>; scaledTo: Readonly<Record<string, number>> },
+): ZoneShifterDecision {
+  const { cells, policy, nowMs, shift } = input;
+  const others = cells.filter((c) => c.az !== target.az);
+  if (others.length === 0) {
+    return {
+      kind: 'alert-only',
+      azs: [target.az],
+      reason: `${target.az} is impaired but it is the only cell`,
+    };
+  }
+  const unknown = others.filter((c) => statusOf(c) !== 'healthy');
+  if (unknown.length > 0) {
+    return {
+      kind: 'alert-only',
+      azs: [target.az],
+      reason: `${target.az} is impaired but ${unknown.map((c) => c.az).join(', ')} cannot be confirmed healthy (missing data); not acting on a partial view`,
+    };
+  }
+  const wait = cooldownLeft(shift, nowMs, policy);
+  if (wait > 0)
+    return { kind: 'none', reason: `${target.az} is impaired; cooldown for another ${minutes(wait)}` };
+  const totalDesired = cells.reduce((sum, c) => sum + c.desiredCount, 0);
+  const healthyRunning = others.reduce((sum, c) => sum + c.runningCount, 0);
+  const needed = Math.ceil((totalDesired * policy.zoneShift.minHealthyCapacityPercent) / 100);
+  if (healthyRunning < needed || healthyRunning === 0) {
+    return {
+      kind: 'alert-only',
+      azs: [target.az],
+      reason: `${target.az} is impaired but the other cells run ${healthyRunning} tasks, below the minimum healthy capacity of ${needed} (${policy.zoneShift.minHealthyCapacityPercent}% of ${totalDesired})`,
+    };
+  }
+  const absorbing = absorbingDesiredCounts(others, totalDesired, policy.zoneShift.maxDesiredPerCell);
+  const scaleUps = others
+    .filter((c) => absorbing[c.az] > c.desiredCount)
+    .map((c) => ({ az: c.az, serviceName: c.serviceName, desiredCount: absorbing[c.az] }));
+  const restoreDesired =
+    base?.restoreDesired ?? Object.fromEntries(others.map((c) => [c.az, c.desiredCount]));
+  const scaledTo = {
+    ...(base?.scaledTo ?? {}),
+    ...Object.fromEntries(scaleUps.map((s) => [s.az, s.desiredCount])),
+  };
+  return {
+    kind: 'evacuate',
+    az: target.az,
+    weights: evacuationWeights(cells, target.az, policy.zoneShift.equalWeight),
+    scaleUps,
+    reason,
+    next: {
+      phase: 'evacuated',
+      az: target.az,
+      revision: shift.revision + 1,
+      lastActionAtMs: nowMs,
+      evacuatedAtMs: nowMs,
+      leaseExpiresAtMs: nowMs + policy.zoneShift.shiftLeaseTtlMs,
+      detectionMs: target.health?.detectionMs ?? policy.detection.periodSeconds * 1000,
+      restoreDesired,
+      scaledTo,
+    },
+  };
+}
+
+/** The ramp step `step` for `shift`'s AZ; the last step returns the other cells to their counts. */
+function restoreStep(
+  input: ZoneShifterInput,
+  shift: EvacuatedShift | RestoringShift,
+  step: number,
+  reason: string,
+): RestoreDecision {
+  const { cells, policy, nowMs } = input;
+  const steps = policy.zoneShift.restoreStepsPercent;
+  const percent = steps[step];
+  const last = step >= steps.length - 1;
+  const weights = rampWeights(cells, shift.az, percent, policy.zoneShift.equalWeight);
+  const scaleDowns: DesiredChange[] = last
+    ? cells.flatMap((c) => {
+        const original = shift.restoreDesired[c.az];
+        const ours = shift.scaledTo[c.az];
+        // Only undo our own scale-up: a count changed since (autoscaling, an operator) is theirs.
+        return original !== undefined && ours !== undefined && c.desiredCount === ours && original < ours
+          ? [{ az: c.az, serviceName: c.serviceName, desiredCount: original }]
+          : [];
+      })
+    : [];
+  const common = { revision: shift.revision + 1, lastActionAtMs: nowMs };
+  const next: RestoringShift | SteadyShift = last
+    ? { phase: 'steady', ...common }
+    : {
+        phase: 'restoring',
+        ...common,
+        az: shift.az,
+        step,
+        stepAtMs: nowMs,
+        restoreDesired: shift.restoreDesired,
+        scaledTo: shift.scaledTo,
+      };
+  return { kind: 'restore', az: shift.az, step, percent, weights, scaleDowns, reason, next };
+}
+
+function decideSteady(input: ZoneShifterInput): ZoneShifterDecision {
+  const impaired = input.cells.filter((c) => statusOf(c) === 'impaired');
+  if (impaired.length > 1) {
+    return {
+      kind: 'alert-only',
+      azs: impaired.map((c) => c.az),
+      reason: `${impaired.length} AZs look impaired (${impaired.map((c) => c.az).join(', ')}): regional event, not evacuating`,
+    };
+  }
+  if (impaired.length === 0) {
+    const unknown = input.cells.filter((c) => statusOf(c) === 'unknown').map((c) => c.az);
+    return {
+      kind: 'none',
+      reason: unknown.length
+        ? `no AZ impaired; missing data for ${unknown.join(', ')}`
+        : `all ${input.cells.length} AZs healthy`,
+    };
+  }
+  const target = impaired[0];
+  return tryEvacuate(input, target, `${target.az} impaired: ${target.health?.why ?? 'no detail'}`);
+}
+
+function decideEvacuated(input: ZoneShifterInput, shift: EvacuatedShift): ZoneShifterDecision {
+  const { cells, policy, nowMs } = input;
+  const target = cells.find((c) => c.az === shift.az);
+  if (!target) {
+    // The evacuated AZ left the stack: nothing to restore; return to steady without an action.
+    return {
+      kind: 'none',
+      reason: `evacuated AZ ${shift.az} is no longer a cell of the stack; forgetting the shift`,
+      next: { phase: 'steady', revision: shift.revision + 1, lastActionAtMs: shift.lastActionAtMs },
+    };
+  }
+  const otherImpaired = cells.filter((c) => c.az !== shift.az && statusOf(c) === 'impaired');
+  const status = statusOf(target);
+  if (otherImpaired.length > 0) {
+    return {
+      kind: 'alert-only',
+      azs: [shift.az, ...otherImpaired.map((c) => c.az)],
+      reason: `${otherImpaired.map((c) => c.az).join(', ')} impaired while ${shift.az} is evacuated: regional event, holding`,
+    };
+  }
+  if (status === 'impaired') {
+    return {
+      kind: 'none',
+      reason: `${shift.az} still impaired; evacuation lease renewed`,
+      next: { ...shift, leaseExpiresAtMs: nowMs + policy.zoneShift.shiftLeaseTtlMs },
+    };
+  }
+  const wait = cooldownLeft(shift, nowMs, policy);
+  if (nowMs >= shift.leaseExpiresAtMs) {
+    if (wait > 0)
+      return {
+        kind: 'none',
+        reason: `shift lease of ${shift.az} expired; cooldown for another ${minutes(wait)}`,
+      };
+    return restoreStep(
+      input,
+      shift,
+      0,
+      `shift lease of ${shift.az} expired without re-confirmation: ramping back`,
+    );
+  }
+  const hold = Math.max(
+    policy.zoneShift.minRecoveryHoldMs,
+    policy.zoneShift.hysteresisFactor * shift.detectionMs,
+  );
+  if (status === 'unknown') {
+    return { kind: 'none', reason: `${shift.az} evacuated; recovery cannot be confirmed (missing data)` };
+  }
+  const good = target.health?.goodForMs ?? 0;
+  if (good < hold) {
+    return {
+      kind: 'none',
+      reason: `${shift.az} recovering: healthy for ${minutes(good)} of the ${minutes(hold)} required`,
+    };
+  }
+  if (wait > 0)
+    return { kind: 'none', reason: `${shift.az} recovered; cooldown for another ${minutes(wait)}` };
+  return restoreStep(
+    input,
+    shift,
+    0,
+    `${shift.az} healthy for ${minutes(good)} (≥ ${minutes(hold)}): ramping back`,
+  );
+}
+
+function decideRestoring(input: ZoneShifterInput, shift: RestoringShift): ZoneShifterDecision {
+  const { cells, policy, nowMs } = input;
+  const target = cells.find((c) => c.az === shift.az);
+  if (!target) {
+    return {
+      kind: 'none',
+      reason: `restoring AZ ${shift.az} is no longer a cell of the stack; forgetting the shift`,
+      next: { phase: 'steady', revision: shift.revision + 1, lastActionAtMs: shift.lastActionAtMs },
+    };
+  }
+  const impaired = cells.filter((c) => statusOf(c) === 'impaired');
+  if (impaired.length > 1 || (impaired.length === 1 && impaired[0].az !== shift.az)) {
+    return {
+      kind: 'alert-only',
+      azs: impaired.map((c) => c.az),
+      reason: `${impaired.map((c) => c.az).join(', ')} impaired while ${shift.az} ramps back: holding the ramp`,
+    };
+  }
+  if (impaired.length === 1) {
+    return tryEvacuate(
+      input,
+      target,
+      `${shift.az} relapsed during the ramp: ${target.health?.why ?? 'no detail'}`,
+      shift,
+    );
+  }
+  const steps = policy.zoneShift.restoreStepsPercent;
+  const hold = Math.max(policy.zoneShift.restoreStepHoldMs, policy.zoneShift.cooldownMs);
+  const held = nowMs - shift.stepAtMs;
+  const wait = cooldownLeft(shift, nowMs, policy);
+  if (held < hold || wait > 0) {
+    return {
+      kind: 'none',
+      reason: `ramp of ${shift.az} at ${steps[shift.step]}% held for ${minutes(held)} of ${minutes(Math.max(hold, held + wait))}`,
+    };
+  }
+  const step = Math.min(shift.step + 1, steps.length - 1);
+  return restoreStep(
+    input,
+    shift,
+    step,
+    `ramp of ${shift.az}: step ${step + 1} of ${steps.length} (${steps[step]}%)`,
+  );
+}
+
+/** Finds a difference between the listener and what Bulkhead expects. */
+export function findDrift(input: ZoneShifterInput): Drift | undefined {
+  const expected = expectedWeights(input.cells, input.shift, input.policy);
+  return sameWeights(expected, input.listenerWeights)
+    ? undefined
+    : { expected, actual: input.listenerWeights };
+}
+
+/**
+ * The zone-shifter's pure core. Rules: at most one AZ evacuated; never when more than one AZ looks
+ * bad; never below the minimum healthy capacity; a cooldown between actions; recovery must hold
+ * longer than detection took; an evacuation is a lease that expires unless re-confirmed.
+ */
+export function decide(input: ZoneShifterInput): ZoneShifterDecision {
+  const decision = decideUnchecked(input);
+  if (decision.kind === 'none' || decision.kind === 'alert-only') return decision;
+  // Last line of defence: whatever the state says, never hand the ALB a config it would reject
+  // or that would send every request nowhere.
+  const problems = weightProblems(decision.weights);
+  if (problems.length > 0) {
+    return {
+      kind: 'alert-only',
+      drift: decision.drift,
+      reason: `refusing to write invalid weights (${problems.join('; ')}) for: ${decision.reason}`,
+    };
+  }
+  return decision;
+}
+
+function decideUnchecked(input: ZoneShifterInput): ZoneShifterDecision {
+  const drift = findDrift(input);
+  if (drift && !input.policy.zoneShift.correctDrift) {
+    return {
+      kind: 'alert-only',
+      drift,
+      reason: 'listener weights were changed outside Bulkhead; standing back (policy correctDrift is false)',
+    };
+  }
+  const decision =
+    input.shift.phase === 'evacuated'
+      ? decideEvacuated(input, input.shift)
+      : input.shift.phase === 'restoring'
+        ? decideRestoring(input, input.shift)
+        : decideSteady(input);
+  if (!drift) return decision;
+  if (decision.kind === 'evacuate' || decision.kind === 'restore') return { ...decision, drift };
+  const wait = cooldownLeft(input.shift, input.nowMs, input.policy);
+  if (wait > 0) {
+    return { ...decision, drift, reason: `${decision.reason}; listener drift correction waits for cooldown` };
+  }
+  return {
+    kind: 'correct-drift',
+    weights: drift.expected,
+    drift,
+    next: {
+      ...(decision.next ?? input.shift),
+      revision: input.shift.revision + 1,
+      lastActionAtMs: input.nowMs,
+    },
+    reason: `listener weights were changed outside Bulkhead; rewriting the expected weights (${decision.reason})`,
+  };
+}

@@ -1,0 +1,137 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MemoryObjectStore } from '../../lambdas/adapters/memory/memory-object-store';
+import { NodeHttpProbe } from '../../lambdas/adapters/node/http-probe';
+import { parseProbeState, probeStateKey } from '../../lambdas/core/probe-state';
+import type { HttpProbe } from '../../lambdas/ports/http-probe';
+import { RecordingLog } from '../../lambdas/ports/log';
+import { summarizeRound } from '../../lambdas/zonal-prober/decide';
+import { createZonalProberHandler } from '../../lambdas/zonal-prober/function';
+import {
+  AZS,
+  type Call,
+  events,
+  FakeLoadBalancer,
+  ManualClock,
+  RecordingMetrics,
+  runtimeConfig,
+} from './fakes';
+import { tgArn } from './fixtures';
+
+const T0 = Date.UTC(2027, 0, 15, 8, 0, 0);
+
+describe('zonal prober', () => {
+  test('GIVEN round results WHEN summarized THEN counts, distinct failing targets, success rate and mean latency', () => {
+    expect(
+      summarizeRound([
+        { target: 'a', result: { ok: true, latencyMs: 10 } },
+        { target: 'b', result: { ok: false, latencyMs: 2000, error: 'timeout' } },
+        { target: 'b', result: { ok: false, status: 503, latencyMs: 30 } },
+        { target: 'c', result: { ok: true, latencyMs: 20 } },
+      ]),
+    ).toEqual({ probes: 4, failures: 2, failedTargets: 1, successRate: 50, meanLatencyMs: 515 });
+    expect(summarizeRound([])).toMatchObject({ probes: 0, successRate: 100 });
+  });
+
+  test('GIVEN targets from DescribeTargetHealth WHEN a run probes every 10 s THEN six rounds of per-AZ metrics and a per-target state', async () => {
+    const calls: Call[] = [];
+    const clock = new ManualClock(T0);
+    const store = new MemoryObjectStore(() => clock.now);
+    const loadBalancer = new FakeLoadBalancer(calls, AZS.slice(0, 2));
+    loadBalancer.targets.set(tgArn(AZS[0]), [
+      { id: '10.0.0.10', port: 8080, state: 'healthy' },
+      { id: '10.0.0.11', port: 8080, state: 'healthy' },
+      { id: '10.0.0.12', port: 8080, state: 'draining' },
+    ]);
+    loadBalancer.targets.set(tgArn(AZS[1]), [{ id: '10.0.1.10', port: 8080, state: 'healthy' }]);
+    const probed: string[] = [];
+    const probe: HttpProbe = {
+      async probe(ip, port, path) {
+        probed.push(`${ip}:${port}${path}`);
+        clock.now += 5;
+        return ip === '10.0.0.11'
+          ? { ok: false, status: 503, latencyMs: 5 }
+          : { ok: true, status: 200, latencyMs: 5 };
+      },
+    };
+    const metrics = new RecordingMetrics();
+    const sleeps: number[] = [];
+    const handler = createZonalProberHandler({
+      loadBalancer,
+      probe,
+      metrics,
+      store,
+      clock,
+      log: new RecordingLog(),
+      config: runtimeConfig(2),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock.now += ms;
+      },
+    });
+    const result = await handler(events.schedule('tick-1'));
+    expect(result.rounds).toBe(6);
+    expect(new Set(probed)).toEqual(
+      new Set(['10.0.0.10:8080/health', '10.0.0.11:8080/health', '10.0.1.10:8080/health']),
+    );
+    expect(probed).toHaveLength(18);
+    expect(clock.now - T0).toBeGreaterThanOrEqual(50_000);
+    expect(sleeps).toHaveLength(5);
+    const failed = metrics.values.filter(
+      (v) => v.name === 'ProbeFailedTargets' && v.dimensions?.AvailabilityZone === AZS[0],
+    );
+    expect(failed.map((v) => v.value)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(metrics.values.find((v) => v.name === 'ProbeSuccessRate')?.dimensions).toEqual({
+      LoadBalancer: 'app/bulkhead/50dc6c495c0c9188',
+      AvailabilityZone: AZS[0],
+    });
+    expect(metrics.flushes).toBe(6);
+    const state = parseProbeState((await store.get(probeStateKey(AZS[0])))?.body);
+    expect(state?.consecutiveFailures).toEqual({ '10.0.0.10': 0, '10.0.0.11': 6 });
+  });
+
+  test('GIVEN a malformed event WHEN invoked THEN it probes nothing and says why', async () => {
+    const handler = createZonalProberHandler({
+      loadBalancer: new FakeLoadBalancer([], AZS.slice(0, 2)),
+      probe: { probe: async () => ({ ok: true, latencyMs: 1 }) },
+      metrics: new RecordingMetrics(),
+      store: new MemoryObjectStore(),
+      clock: new ManualClock(T0),
+      log: new RecordingLog(),
+      config: runtimeConfig(2),
+      sleep: async () => {},
+    });
+    expect(await handler({ nope: true })).toMatchObject({
+      rounds: 0,
+      errors: [expect.stringMatching(/malformed/)],
+    });
+  });
+});
+
+describe('NodeHttpProbe on loopback', () => {
+  let server: http.Server;
+  let port: number;
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      if (req.url === '/health') res.writeHead(200).end('ok');
+      else if (req.url === '/slow') setTimeout(() => res.writeHead(200).end('late'), 500);
+      else res.writeHead(503).end('no');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  test('GIVEN a healthy, a failing, a slow and a closed target WHEN probed THEN ok, 503, timeout and refused', async () => {
+    const probe = new NodeHttpProbe();
+    expect(await probe.probe('127.0.0.1', port, '/health', 1000)).toMatchObject({ ok: true, status: 200 });
+    expect(await probe.probe('127.0.0.1', port, '/down', 1000)).toMatchObject({ ok: false, status: 503 });
+    expect(await probe.probe('127.0.0.1', port, '/slow', 100)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/timed out/),
+    });
+    const closed = await probe.probe('127.0.0.1', 1, '/health', 1000);
+    expect(closed.ok).toBe(false);
+    expect(closed.error).toBeDefined();
+  });
+});

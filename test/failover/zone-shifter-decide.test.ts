@@ -1,0 +1,508 @@
+import fc from 'fast-check';
+import { MAX_WEIGHT, weightProblems } from '../../lambdas/core/weights';
+import {
+  decide,
+  expectedWeights,
+  type ZoneShifterDecision,
+  type ZoneShifterInput,
+} from '../../lambdas/zone-shifter/decide';
+import { INITIAL_SHIFT, type ShiftState } from '../../lambdas/zone-shifter/shift-state';
+import { AZS, cells, health, policyWith, tgArn } from './fixtures';
+
+const policy = policyWith();
+const NOW = 1_800_000_000_000;
+const MIN = 60_000;
+
+function input(partial: Partial<ZoneShifterInput> & { n?: number }): ZoneShifterInput {
+  const c = partial.cells ?? cells(partial.n ?? 3);
+  const shift = partial.shift ?? INITIAL_SHIFT;
+  const p = partial.policy ?? policy;
+  return {
+    nowMs: partial.nowMs ?? NOW,
+    cells: c,
+    shift,
+    policy: p,
+    listenerWeights: partial.listenerWeights ?? expectedWeights(c, shift, p),
+  };
+}
+
+const evacuated = (
+  az: string,
+  extra: Partial<Extract<ShiftState, { phase: 'evacuated' }>> = {},
+): ShiftState => ({
+  phase: 'evacuated',
+  az,
+  revision: 3,
+  lastActionAtMs: NOW - 20 * MIN,
+  evacuatedAtMs: NOW - 20 * MIN,
+  leaseExpiresAtMs: NOW + 10 * MIN,
+  detectionMs: 3 * MIN,
+  restoreDesired: { 'us-east-1b': 4, 'us-east-1c': 4 },
+  scaledTo: { 'us-east-1b': 6, 'us-east-1c': 6 },
+  ...extra,
+});
+
+const restoring = (az: string, step: number, stepAgoMs: number): ShiftState => ({
+  phase: 'restoring',
+  az,
+  revision: 4,
+  step,
+  stepAtMs: NOW - stepAgoMs,
+  lastActionAtMs: NOW - stepAgoMs,
+  restoreDesired: { 'us-east-1b': 4, 'us-east-1c': 4 },
+  scaledTo: { 'us-east-1b': 6, 'us-east-1c': 6 },
+});
+
+const a = AZS[0];
+
+describe('zone-shifter decide: every branch', () => {
+  test.each<[string, ZoneShifterInput, ZoneShifterDecision['kind'], RegExp]>([
+    ['all healthy, 3 AZs', input({}), 'none', /all 3 AZs healthy/],
+    ['all healthy, 2 AZs', input({ n: 2 }), 'none', /all 2 AZs healthy/],
+    ['all healthy, 5 AZs', input({ n: 5 }), 'none', /all 5 AZs healthy/],
+    [
+      'missing data, nothing impaired',
+      input({ cells: cells(3, { [AZS[1]]: { status: 'unknown' } }) }),
+      'none',
+      /missing data for us-east-1b/,
+    ],
+    [
+      'one AZ bad, 3 AZs',
+      input({ cells: cells(3, { [a]: { status: 'impaired' } }) }),
+      'evacuate',
+      /us-east-1a impaired/,
+    ],
+    [
+      'one AZ bad, 2 AZs',
+      input({ cells: cells(2, { [a]: { status: 'impaired' } }) }),
+      'evacuate',
+      /impaired/,
+    ],
+    [
+      'one AZ bad, 5 AZs',
+      input({ cells: cells(5, { [AZS[4]]: { status: 'impaired' } }) }),
+      'evacuate',
+      /us-east-1f impaired/,
+    ],
+    [
+      'two AZs bad: regional',
+      input({ cells: cells(3, { [a]: { status: 'impaired' }, [AZS[1]]: { status: 'impaired' } }) }),
+      'alert-only',
+      /regional/,
+    ],
+    [
+      'one bad, another unknown',
+      input({ cells: cells(3, { [a]: { status: 'impaired' }, [AZS[2]]: { status: 'unknown' } }) }),
+      'alert-only',
+      /cannot be confirmed/,
+    ],
+    ['one cell only', input({ cells: cells(1, { [a]: { status: 'impaired' } }) }), 'alert-only', /only cell/],
+    [
+      'one bad but others under capacity',
+      input({
+        cells: cells(3, {
+          [a]: { status: 'impaired' },
+          [AZS[1]]: { runningCount: 1 },
+          [AZS[2]]: { runningCount: 4 },
+        }),
+      }),
+      'alert-only',
+      /minimum healthy capacity of 6/,
+    ],
+    [
+      'one bad inside cooldown',
+      input({
+        cells: cells(3, { [a]: { status: 'impaired' } }),
+        shift: { phase: 'steady', revision: 2, lastActionAtMs: NOW - 4 * MIN },
+      }),
+      'none',
+      /cooldown/,
+    ],
+    [
+      'one bad exactly at cooldown end',
+      input({
+        cells: cells(3, { [a]: { status: 'impaired' } }),
+        shift: { phase: 'steady', revision: 2, lastActionAtMs: NOW - 5 * MIN },
+      }),
+      'evacuate',
+      /impaired/,
+    ],
+    [
+      'evacuated, still impaired: lease renewed',
+      input({ cells: cells(3, { [a]: { status: 'impaired' } }), shift: evacuated(a) }),
+      'none',
+      /lease renewed/,
+    ],
+    [
+      'evacuated, lease expired',
+      input({
+        cells: cells(3, { [a]: { status: 'unknown' } }),
+        shift: evacuated(a, { leaseExpiresAtMs: NOW }),
+      }),
+      'restore',
+      /lease .* expired/,
+    ],
+    [
+      'evacuated, lease expired inside cooldown',
+      input({
+        cells: cells(3, { [a]: { status: 'unknown' } }),
+        shift: evacuated(a, { leaseExpiresAtMs: NOW, lastActionAtMs: NOW - MIN }),
+      }),
+      'none',
+      /expired; cooldown/,
+    ],
+    [
+      'evacuated, no data',
+      input({ cells: cells(3, { [a]: { status: 'unknown' } }), shift: evacuated(a) }),
+      'none',
+      /cannot be confirmed/,
+    ],
+    [
+      'evacuated, recovering but hysteresis not met (detection 3 min → hold 10 min)',
+      input({
+        cells: cells(3, { [a]: { health: health(a, 'healthy', { goodForMs: 9 * MIN }) } }),
+        shift: evacuated(a),
+      }),
+      'none',
+      /540 s of the 600 s/,
+    ],
+    [
+      'evacuated, recovery held exactly the hold',
+      input({
+        cells: cells(3, { [a]: { health: health(a, 'healthy', { goodForMs: 10 * MIN }) } }),
+        shift: evacuated(a),
+      }),
+      'restore',
+      /ramping back/,
+    ],
+    [
+      'evacuated, slow detection makes the hold longer (2 × 8 min)',
+      input({
+        cells: cells(3, { [a]: { health: health(a, 'healthy', { goodForMs: 15 * MIN }) } }),
+        shift: evacuated(a, { detectionMs: 8 * MIN }),
+      }),
+      'none',
+      /of the 960 s/,
+    ],
+    [
+      'evacuated, recovered but inside cooldown',
+      input({
+        cells: cells(3, { [a]: { status: 'healthy' } }),
+        shift: evacuated(a, { lastActionAtMs: NOW - 2 * MIN }),
+      }),
+      'none',
+      /recovered; cooldown/,
+    ],
+    [
+      'evacuated, flapping (good run short after a relapse)',
+      input({
+        cells: cells(3, {
+          [a]: {
+            health: health(a, 'healthy', { goodForMs: MIN, recent: ['bad', 'good', 'bad', 'good', 'good'] }),
+          },
+        }),
+        shift: evacuated(a),
+      }),
+      'none',
+      /recovering/,
+    ],
+    [
+      'evacuated, a second AZ goes bad: hold',
+      input({
+        cells: cells(3, { [a]: { status: 'impaired' }, [AZS[1]]: { status: 'impaired' } }),
+        shift: evacuated(a),
+      }),
+      'alert-only',
+      /regional event, holding/,
+    ],
+    [
+      'evacuated AZ left the stack',
+      input({ cells: cells(3), shift: evacuated('us-east-1z') }),
+      'none',
+      /no longer a cell/,
+    ],
+    [
+      'ramp in progress, step held',
+      input({ shift: restoring(a, 0, 2 * MIN) }),
+      'none',
+      /ramp of us-east-1a at 10% held/,
+    ],
+    [
+      'ramp in progress, next step',
+      input({ shift: restoring(a, 0, 5 * MIN) }),
+      'restore',
+      /step 2 of 3 \(50%\)/,
+    ],
+    ['ramp last step', input({ shift: restoring(a, 1, 5 * MIN) }), 'restore', /step 3 of 3 \(100%\)/],
+    [
+      'ramp relapse: evacuate again',
+      input({ cells: cells(3, { [a]: { status: 'impaired' } }), shift: restoring(a, 1, 6 * MIN) }),
+      'evacuate',
+      /relapsed/,
+    ],
+    [
+      'ramp, another AZ bad: hold',
+      input({ cells: cells(3, { [AZS[2]]: { status: 'impaired' } }), shift: restoring(a, 1, 6 * MIN) }),
+      'alert-only',
+      /holding the ramp/,
+    ],
+    [
+      'listener changed by hand, policy says stand back',
+      input({
+        listenerWeights: [
+          { targetGroupArn: tgArn(a), weight: 0 },
+          { targetGroupArn: tgArn(AZS[1]), weight: 100 },
+          { targetGroupArn: tgArn(AZS[2]), weight: 100 },
+        ],
+      }),
+      'alert-only',
+      /changed outside Bulkhead/,
+    ],
+    [
+      'listener changed by hand, policy says correct',
+      input({
+        policy: policyWith({ zoneShift: { correctDrift: true } }),
+        listenerWeights: [
+          { targetGroupArn: tgArn(a), weight: 5 },
+          { targetGroupArn: tgArn(AZS[1]), weight: 100 },
+          { targetGroupArn: tgArn(AZS[2]), weight: 100 },
+        ],
+      }),
+      'correct-drift',
+      /rewriting the expected weights/,
+    ],
+    [
+      'listener changed by hand and an AZ bad, policy says correct: the evacuation rewrites it',
+      input({
+        cells: cells(3, { [AZS[1]]: { status: 'impaired' } }),
+        policy: policyWith({ zoneShift: { correctDrift: true } }),
+        listenerWeights: [
+          { targetGroupArn: tgArn(a), weight: 5 },
+          { targetGroupArn: tgArn(AZS[1]), weight: 100 },
+          { targetGroupArn: tgArn(AZS[2]), weight: 100 },
+        ],
+      }),
+      'evacuate',
+      /us-east-1b impaired/,
+    ],
+  ])('GIVEN %s WHEN deciding THEN %s', (_name, given, kind, reason) => {
+    const decision = decide(given);
+    expect(decision.kind).toBe(kind);
+    expect(decision.reason).toMatch(reason);
+  });
+
+  test('GIVEN one AZ bad of 3 WHEN evacuating THEN its weight is 0, the others equal, and they scale up to carry all 12 tasks', () => {
+    const decision = decide(input({ cells: cells(3, { [a]: { status: 'impaired' } }) }));
+    if (decision.kind !== 'evacuate') throw new Error(decision.reason);
+    expect(decision.weights).toEqual([
+      { targetGroupArn: tgArn(a), weight: 0 },
+      { targetGroupArn: tgArn(AZS[1]), weight: 100 },
+      { targetGroupArn: tgArn(AZS[2]), weight: 100 },
+    ]);
+    expect(decision.scaleUps).toEqual([
+      { az: AZS[1], serviceName: 'cell-b', desiredCount: 6 },
+      { az: AZS[2], serviceName: 'cell-c', desiredCount: 6 },
+    ]);
+    expect(decision.next).toMatchObject({
+      phase: 'evacuated',
+      az: a,
+      revision: 1,
+      leaseExpiresAtMs: NOW + 1_800_000,
+      detectionMs: 180_000,
+    });
+  });
+
+  test('GIVEN a ramp WHEN it steps THEN the weights go 10 → 50 → equal and the last step undoes only our scale-ups', () => {
+    const first = decide(input({ cells: cells(3, { [a]: { status: 'healthy' } }), shift: evacuated(a) }));
+    if (first.kind !== 'restore') throw new Error(first.reason);
+    expect(first.weights.map((w) => w.weight)).toEqual([10, 100, 100]);
+    const second = decide(input({ shift: restoring(a, 0, 5 * MIN) }));
+    if (second.kind !== 'restore') throw new Error(second.reason);
+    expect(second.weights.map((w) => w.weight)).toEqual([50, 100, 100]);
+    const c = cells(3, { [AZS[1]]: { desiredCount: 6 }, [AZS[2]]: { desiredCount: 7 } });
+    const last = decide(input({ cells: c, shift: restoring(a, 1, 5 * MIN) }));
+    if (last.kind !== 'restore') throw new Error(last.reason);
+    expect(last.weights.map((w) => w.weight)).toEqual([100, 100, 100]);
+    // us-east-1c was moved to 7 by someone else after our scale-up to 6: theirs, left alone.
+    expect(last.scaleDowns).toEqual([{ az: AZS[1], serviceName: 'cell-b', desiredCount: 4 }]);
+    expect(last.next).toMatchObject({ phase: 'steady', revision: 5 });
+  });
+});
+
+// ---- properties ----
+
+const statusArb = fc.constantFrom<'healthy' | 'impaired' | 'unknown'>('healthy', 'impaired', 'unknown');
+const cellArb = (n: number) =>
+  fc.array(
+    fc.record({
+      status: statusArb,
+      desired: fc.integer({ min: 0, max: 40 }),
+      running: fc.integer({ min: 0, max: 40 }),
+      goodForMs: fc.integer({ min: 0, max: 60 * MIN }),
+      detectionMs: fc.integer({ min: MIN, max: 10 * MIN }),
+    }),
+    { minLength: n, maxLength: n },
+  );
+
+const shiftArb = (n: number): fc.Arbitrary<ShiftState> =>
+  fc.oneof(
+    fc.record({
+      phase: fc.constant('steady' as const),
+      revision: fc.nat(50),
+      lastActionAtMs: fc.option(fc.integer({ min: NOW - 60 * MIN, max: NOW }), { nil: undefined }),
+    }),
+    fc.record({
+      phase: fc.constant('evacuated' as const),
+      az: fc.constantFrom(...AZS.slice(0, n)),
+      revision: fc.nat(50),
+      lastActionAtMs: fc.integer({ min: NOW - 60 * MIN, max: NOW }),
+      evacuatedAtMs: fc.integer({ min: NOW - 60 * MIN, max: NOW }),
+      leaseExpiresAtMs: fc.integer({ min: NOW - 10 * MIN, max: NOW + 30 * MIN }),
+      detectionMs: fc.integer({ min: MIN, max: 10 * MIN }),
+      restoreDesired: fc.constant({}),
+      scaledTo: fc.constant({}),
+    }),
+    fc.record({
+      phase: fc.constant('restoring' as const),
+      az: fc.constantFrom(...AZS.slice(0, n)),
+      revision: fc.nat(50),
+      step: fc.integer({ min: 0, max: 1 }),
+      stepAtMs: fc.integer({ min: NOW - 60 * MIN, max: NOW }),
+      lastActionAtMs: fc.integer({ min: NOW - 60 * MIN, max: NOW }),
+      restoreDesired: fc.constant({}),
+      scaledTo: fc.constant({}),
+    }),
+  );
+
+const scenarioArb = fc.integer({ min: 1, max: 5 }).chain((n) =>
+  fc.record({
+    n: fc.constant(n),
+    cells: cellArb(n),
+    shift: shiftArb(n),
+    correctDrift: fc.boolean(),
+    drifted: fc.option(fc.array(fc.integer({ min: 0, max: 999 }), { minLength: n, maxLength: n }), {
+      nil: undefined,
+    }),
+  }),
+);
+
+function build(s: Scenario): ZoneShifterInput {
+  const c = AZS.slice(0, s.n).map((az, i) => ({
+    az,
+    targetGroupArn: tgArn(az),
+    serviceName: `cell-${i}`,
+    desiredCount: s.cells[i].desired,
+    runningCount: s.cells[i].running,
+    health: health(az, s.cells[i].status, {
+      goodForMs: s.cells[i].goodForMs,
+      detectionMs: s.cells[i].detectionMs,
+    }),
+  }));
+  const p = policyWith({ zoneShift: { correctDrift: s.correctDrift } });
+  const listenerWeights = s.drifted
+    ? c.map((cell, i) => ({ targetGroupArn: cell.targetGroupArn, weight: s.drifted![i] }))
+    : expectedWeights(c, s.shift, p);
+  return { nowMs: NOW, cells: c, shift: s.shift, policy: p, listenerWeights };
+}
+
+type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
+
+const weightsOf = (d: ZoneShifterDecision) => ('weights' in d ? d.weights : []);
+
+const writesWeights = (d: ZoneShifterDecision) =>
+  d.kind === 'evacuate' || d.kind === 'restore' || d.kind === 'correct-drift';
+
+describe('zone-shifter decide: properties', () => {
+  test('never more than one AZ at weight 0, and weights always valid for the ALB', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const d = decide(build(s));
+        if (!writesWeights(d)) return;
+        const weights = weightsOf(d);
+        expect(weights.filter((w) => w.weight === 0).length).toBeLessThanOrEqual(1);
+        expect(weightProblems(weights)).toEqual([]);
+        expect(weights.every((w) => w.weight >= 0 && w.weight <= MAX_WEIGHT)).toBe(true);
+        expect(weights.length).toBeLessThanOrEqual(5);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('no action inside a cooldown', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const given = build(s);
+        const d = decide(given);
+        const last = given.shift.lastActionAtMs;
+        if (last !== undefined && NOW - last < given.policy.zoneShift.cooldownMs) {
+          expect(writesWeights(d)).toBe(false);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('never evacuates when more than one AZ looks bad, nor below the healthy capacity', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const given = build(s);
+        const d = decide(given);
+        if (d.kind !== 'evacuate') return;
+        expect(given.cells.filter((c) => c.health?.status === 'impaired')).toHaveLength(1);
+        const total = given.cells.reduce((sum, c) => sum + c.desiredCount, 0);
+        const others = given.cells.filter((c) => c.az !== d.az).reduce((sum, c) => sum + c.runningCount, 0);
+        expect(others * 100).toBeGreaterThanOrEqual(total * given.policy.zoneShift.minHealthyCapacityPercent);
+        expect(d.scaleUps.every((u) => u.desiredCount <= given.policy.zoneShift.maxDesiredPerCell)).toBe(
+          true,
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('a sequence of runs never holds two AZs out, and each action is at least a cooldown apart', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 2, max: 5 })
+          .chain((n) =>
+            fc.record({ n: fc.constant(n), steps: fc.array(cellArb(n), { minLength: 1, maxLength: 40 }) }),
+          ),
+        ({ n, steps }) => {
+          let shift: ShiftState = INITIAL_SHIFT;
+          let lastAction: number | undefined;
+          steps.forEach((step, i) => {
+            const nowMs = NOW + i * MIN;
+            const c = AZS.slice(0, n).map((az, j) => ({
+              az,
+              targetGroupArn: tgArn(az),
+              serviceName: `cell-${j}`,
+              desiredCount: step[j].desired,
+              runningCount: step[j].running,
+              health: health(az, step[j].status, {
+                goodForMs: step[j].goodForMs,
+                detectionMs: step[j].detectionMs,
+              }),
+            }));
+            const d = decide({
+              nowMs,
+              cells: c,
+              shift,
+              policy,
+              listenerWeights: expectedWeights(c, shift, policy),
+            });
+            if (writesWeights(d)) {
+              if (lastAction !== undefined)
+                expect(nowMs - lastAction).toBeGreaterThanOrEqual(policy.zoneShift.cooldownMs);
+              lastAction = nowMs;
+              const weights = weightsOf(d);
+              expect(weights.filter((w) => w.weight === 0).length).toBeLessThanOrEqual(1);
+            }
+            if (d.next) shift = d.next;
+          });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
