@@ -14,6 +14,9 @@ import type { Cell } from './stack-exports';
 /** Name of the service's container in the task definition (health checks and targets refer to it). */
 export const CONTAINER_NAME = 'web';
 
+/** Name of the one-shot container that makes the task-local /tmp writable for the default image's user. */
+export const TMP_INIT_CONTAINER_NAME = 'tmp-permissions';
+
 /** Tag on each cell's ECS service naming its AZ, so functions can map a service to its AZ at run time. */
 export const AZ_TAG = 'bulkhead:az';
 
@@ -248,8 +251,6 @@ export class ZonalService extends Construct {
             authorizationConfig: { accessPointId: props.accessPoint.accessPointId, iam: 'ENABLED' },
           },
         },
-        // Task-local scratch space: the root file system is read-only, nginx keeps pid and temp files here.
-        { name: 'tmp' },
       ],
     });
 
@@ -264,15 +265,16 @@ export class ZonalService extends Construct {
             path.resolve(props.assetRoot ?? path.join(__dirname, '..'), service.image.directory),
           );
 
+    const logging = ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'cell' });
     const healthUrl = `http://127.0.0.1:${service.port}${service.healthCheckPath}`;
     const container = taskDefinition.addContainer(CONTAINER_NAME, {
       image,
       essential: true,
-      readonlyRootFilesystem: true,
+      readonlyRootFilesystem: service.readonlyRootFilesystem,
       // The default image's nginx user; custom images keep the user their Dockerfile sets.
       user: isDefaultImage ? '101' : undefined,
       portMappings: [{ containerPort: service.port, protocol: ecs.Protocol.TCP }],
-      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'cell' }),
+      logging,
       healthCheck: {
         // busybox wget ships in the alpine nginx images; curl does not.
         command: ['CMD-SHELL', `wget -q -O /dev/null ${healthUrl} || exit 1`],
@@ -291,10 +293,34 @@ export class ZonalService extends Construct {
           'The layer-pull actions stay scoped to that one repository.',
       });
     }
-    container.addMountPoints(
-      { sourceVolume: 'data', containerPath: volume.mountPath, readOnly: false },
-      { sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false },
-    );
+    container.addMountPoints({ sourceVolume: 'data', containerPath: volume.mountPath, readOnly: false });
+
+    if (service.readonlyRootFilesystem) {
+      // Task-local scratch space, since the root file system is read-only: nginx keeps its pid and temp
+      // files in /tmp. Fargate creates a bind mount as root:root 0755 unless the image declares the path
+      // as a VOLUME (then it copies the image's ownership and mode; service/Dockerfile does that).
+      taskDefinition.addVolume({ name: 'tmp' });
+      container.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
+      if (isDefaultImage) {
+        // The public image declares no VOLUME, so a one-shot init container opens /tmp to the nginx user
+        // (mode 1777, as /tmp always is) and exits; nginx starts only after it succeeded. It runs as root
+        // only for that chmod, with a read-only root, no ports and no task-role use.
+        const init = taskDefinition.addContainer(TMP_INIT_CONTAINER_NAME, {
+          image,
+          essential: false,
+          user: '0',
+          readonlyRootFilesystem: true,
+          entryPoint: ['/bin/chmod'],
+          command: ['1777', '/tmp'],
+          logging,
+        });
+        init.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
+        container.addContainerDependencies({
+          container: init,
+          condition: ecs.ContainerDependencyCondition.SUCCESS,
+        });
+      }
+    }
     return taskDefinition;
   }
 }

@@ -85,6 +85,8 @@ const serviceSchema = z
       .regex(/^\/[^\s]*$/, { error: "must start with '/' and contain no spaces" })
       .default('/'),
     healthCheckGracePeriodSeconds: intIn(0, 7200).default(60),
+    /** Run the container with a read-only root file system and a writable task-local /tmp. */
+    readonlyRootFilesystem: z.boolean({ error: 'must be true or false' }).default(true),
     desiredCount: intIn(1, 100, 'must be an integer from 1 to 100 (a cell with 0 tasks is no cell)').default(
       2,
     ),

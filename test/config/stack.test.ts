@@ -33,6 +33,7 @@ describe('defaults', () => {
         memoryMiB: 512,
         healthCheckPath: '/',
         healthCheckGracePeriodSeconds: 60,
+        readonlyRootFilesystem: true,
         desiredCount: 2,
         minCapacity: 2,
         maxCapacity: 6,

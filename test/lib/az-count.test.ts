@@ -27,7 +27,12 @@ function forwardWeights(built: Synthesized): number[] {
 describe('2 AZs with a certificate', () => {
   let built: Synthesized;
   beforeAll(() => {
-    built = synthBulkhead({ azCount: 2, certificateArn: CERT, alarmEmail: 'oncall@example.com' });
+    built = synthBulkhead({
+      azCount: 2,
+      certificateArn: CERT,
+      alarmEmail: 'oncall@example.com',
+      service: { readonlyRootFilesystem: false },
+    });
   });
 
   test('GIVEN azCount 2 WHEN synthesized THEN there are 2 cells in 2 AZs, 2 NAT gateways and 2 mount targets', () => {
@@ -56,6 +61,13 @@ describe('2 AZs with a certificate', () => {
     });
     expect(built.stack.zonal.listener.node.path).toBe('Bulkhead/ZonalService/LoadBalancer/Https');
     expect(built.template.toJSON().Outputs.Endpoint.Value['Fn::Join'][1][0]).toBe('https://');
+  });
+
+  test('GIVEN readonlyRootFilesystem false WHEN synthesized THEN there is no /tmp volume and no root init container', () => {
+    const [, td] = resourcesOf(built.template, 'AWS::ECS::TaskDefinition')[0];
+    expect(td.ContainerDefinitions.map((d: { Name: string }) => d.Name)).toEqual(['web']);
+    expect(td.ContainerDefinitions[0]).toMatchObject({ ReadonlyRootFilesystem: false, User: '101' });
+    expect(td.Volumes.map((v: { Name: string }) => v.Name)).toEqual(['data']);
   });
 
   test('GIVEN an alarm e-mail WHEN synthesized THEN it is subscribed to the alarm topic', () => {
@@ -118,7 +130,10 @@ describe('5 AZs, one NAT gateway, the service/ image built from source', () => {
     const [, td] = resourcesOf(built.template, 'AWS::ECS::TaskDefinition')[0];
     const image = JSON.stringify(td.ContainerDefinitions[0].Image);
     expect(image).toContain('cdk-hnb659fds-container-assets-111111111111-us-east-1');
+    // One container: the image declares VOLUME /tmp, so no root init step is needed.
+    expect(td.ContainerDefinitions).toHaveLength(1);
     expect(td.ContainerDefinitions[0].User).toBeUndefined();
+    expect(td.ContainerDefinitions[0].ReadonlyRootFilesystem).toBe(true);
     // The service/ folder is staged into the cloud assembly for `cdk deploy` to build with Docker.
     const dir = built.app.synth().directory;
     const staged = fs

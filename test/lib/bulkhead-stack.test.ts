@@ -180,11 +180,10 @@ describe('load balancer', () => {
 
 describe('container', () => {
   test('GIVEN the default config WHEN synthesized THEN the pinned public nginx image runs non-root with a read-only root and a health check', () => {
-    const [, td] = resourcesOf(built.template, 'AWS::ECS::TaskDefinition')[0];
-    expect(td.ContainerDefinitions).toHaveLength(1);
-    const c = td.ContainerDefinitions[0];
+    const c = container('web');
     expect(c.Image).toBe(DEFAULT_IMAGE);
     expect(DEFAULT_IMAGE).toMatch(/^public\.ecr\.aws\/.+:\d+\.\d+\.\d+/);
+    expect(c.Essential).toBe(true);
     expect(c.User).toBe('101');
     expect(c.ReadonlyRootFilesystem).toBe(true);
     expect(c.HealthCheck.Command).toEqual([
@@ -194,6 +193,25 @@ describe('container', () => {
     expect(c.LogConfiguration.LogDriver).toBe('awslogs');
     const logGroup = built.template.toJSON().Resources[refId(c.LogConfiguration.Options['awslogs-group'])];
     expect(logGroup.Properties.RetentionInDays).toBe(30);
+  });
+
+  test('GIVEN a read-only root WHEN synthesized THEN /tmp is a task-local volume that a one-shot init opens to nginx before it starts', () => {
+    const [, td] = resourcesOf(built.template, 'AWS::ECS::TaskDefinition')[0];
+    expect(td.Volumes).toContainEqual({ Name: 'tmp' });
+    expect(td.ContainerDefinitions.map((d: CfnProps) => d.Name).sort()).toEqual(['tmp-permissions', 'web']);
+    const init = container('tmp-permissions');
+    expect(init).toMatchObject({
+      Essential: false,
+      User: '0',
+      ReadonlyRootFilesystem: true,
+      EntryPoint: ['/bin/chmod'],
+      Command: ['1777', '/tmp'],
+      MountPoints: [{ SourceVolume: 'tmp', ContainerPath: '/tmp', ReadOnly: false }],
+    });
+    expect(init.PortMappings).toBeUndefined();
+    const web = container('web');
+    expect(web.MountPoints).toContainEqual({ SourceVolume: 'tmp', ContainerPath: '/tmp', ReadOnly: false });
+    expect(web.DependsOn).toEqual([{ ContainerName: 'tmp-permissions', Condition: 'SUCCESS' }]);
   });
 
   test('GIVEN the task definition WHEN synthesized THEN task role and execution role are separate', () => {
@@ -243,7 +261,7 @@ describe('data volume', () => {
     expect(refId(volume.EFSVolumeConfiguration.AuthorizationConfig.AccessPointId)).toBe(
       resourcesOf(built.template, 'AWS::EFS::AccessPoint')[0][0],
     );
-    expect(td.ContainerDefinitions[0].MountPoints).toContainEqual({
+    expect(container('web').MountPoints).toContainEqual({
       SourceVolume: 'data',
       ContainerPath: '/mnt/data',
       ReadOnly: false,
@@ -340,6 +358,11 @@ describe('snapshot', () => {
     expect(masked).toMatchSnapshot();
   });
 });
+
+function container(name: string): CfnProps {
+  const [, td] = resourcesOf(built.template, 'AWS::ECS::TaskDefinition')[0];
+  return td.ContainerDefinitions.find((d: CfnProps) => d.Name === name);
+}
 
 function expectTlsOnly(bucketLogicalId: string): void {
   const policy = resourcesOf(built.template, 'AWS::S3::BucketPolicy').find(
