@@ -1,3 +1,4 @@
+import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { DEFAULT_IMAGE } from '../../lambdas/config/stack';
 import {
@@ -347,6 +348,30 @@ describe('exports', () => {
 describe('cdk-nag', () => {
   test('GIVEN AwsSolutions checks WHEN run over the whole app THEN nothing is left unacknowledged', () => {
     expect(unacknowledgedNagFindings(built)).toEqual([]);
+  });
+
+  test('GIVEN the acknowledgements WHEN listed THEN each sits on one construct, not the app or stack, and gives a reason', () => {
+    const acks = built.app.node
+      .findAll()
+      .flatMap((c) =>
+        c.node.metadata
+          .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((m) =>
+            Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id, reason, c })),
+          ),
+      )
+      .filter((a) => a.id.includes('AwsSolutions-'));
+    expect(acks.map((a) => `${a.id} at ${a.c.node.path}`).sort()).toEqual(
+      expect.arrayContaining([
+        'Annotation::AwsSolutions-EC23 at Bulkhead/ZonalService/LoadBalancer',
+        'Annotation::AwsSolutions-S1 at Bulkhead/AccessLogs/Bucket',
+      ]),
+    );
+    for (const { reason, c } of acks) {
+      // app > stack > construct: never a blanket acknowledgement on the app or the whole stack.
+      expect(c.node.scopes.length).toBeGreaterThan(2);
+      expect(reason.length).toBeGreaterThan(60);
+    }
   });
 });
 
