@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { registerDrill } from './drill';
 
 /**
  * Every CLI command registers itself here, one line each, so `cli/main.ts` never changes when a
  * command is added.
  */
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerDrill(program);
+}

@@ -4,6 +4,9 @@ import { SimLoadBalancer } from '../../lambdas/adapters/sim/sim-load-balancer';
 import type { SimRegion } from '../../lambdas/adapters/sim/sim-region';
 import { createCellTopology, createPlainEcsTopology } from '../../lambdas/adapters/sim/topology';
 
+/** 3 tasks per AZ (up to 9) at 140 rps: the shape these tests' numbers are worked out for. */
+const SHAPE = { tasksPerAz: 3, rps: 140, maxTasksPerCell: 9 };
+
 function run(region: SimRegion, seconds: number, each?: (t: number) => void): void {
   for (let i = 0; i < seconds; i++) {
     region.tick();
@@ -22,7 +25,7 @@ function taskEvents(
 
 describe('task lifecycle and health checks', () => {
   test('GIVEN a scale-up WHEN time passes THEN tasks run after 50–60 s and turn healthy after 2 × 5 s checks', async () => {
-    const { region, cells } = createCellTopology({ seed: 7 });
+    const { region, cells } = createCellTopology({ seed: 7, ...SHAPE });
     const ecs = new SimEcs(region);
     const lb = new SimLoadBalancer(region);
     await ecs.updateService(region.clusterName, cells[0].serviceName, { desiredCount: 6 });
@@ -50,7 +53,7 @@ describe('task lifecycle and health checks', () => {
   });
 
   test('GIVEN an AZ outage in a cell WHEN 5 s × 2 checks fail THEN targets go unhealthy within ~10 s and ECS stops the tasks', () => {
-    const { region, cells } = createCellTopology({ seed: 3 });
+    const { region, cells } = createCellTopology({ seed: 3, ...SHAPE });
     region.setAzFault('us-east-1a', { kind: 'outage' });
     let firstUnhealthy: number | undefined;
     run(region, 30, (t) => {
@@ -73,7 +76,7 @@ describe('task lifecycle and health checks', () => {
   });
 
   test('GIVEN the baseline (ALB defaults 30 s, 2/5) WHEN an AZ fails THEN detection takes 30–60 s and replacements go to other AZs', () => {
-    const { region, cells } = createPlainEcsTopology({ seed: 3 });
+    const { region, cells } = createPlainEcsTopology({ seed: 3, ...SHAPE });
     region.setAzFault('us-east-1a', { kind: 'outage' });
     let firstUnhealthy: number | undefined;
     run(region, 240, (t) => {
@@ -91,7 +94,7 @@ describe('task lifecycle and health checks', () => {
   });
 
   test('GIVEN a cell whose AZ is down WHEN ECS keeps relaunching THEN it backs off, doubling up to 27 min', () => {
-    const { region } = createCellTopology({ seed: 5 });
+    const { region } = createCellTopology({ seed: 5, ...SHAPE });
     region.setAzFault('us-east-1a', { kind: 'outage' });
     run(region, 4 * 3600);
     const launches = taskEvents(region, 'PROVISIONING')
@@ -110,7 +113,7 @@ describe('task lifecycle and health checks', () => {
 
 describe('traffic model', () => {
   test('GIVEN weights 0/100/100 WHEN traffic flows THEN the drained AZ gets none and the rest split evenly', async () => {
-    const { region, cells, listenerArn } = createCellTopology({ seed: 11 });
+    const { region, cells, listenerArn } = createCellTopology({ seed: 11, ...SHAPE });
     await new SimLoadBalancer(region).setListenerWeights(listenerArn, [
       { targetGroupArn: cells[0].targetGroupArn, weight: 0 },
       { targetGroupArn: cells[1].targetGroupArn, weight: 100 },
@@ -127,7 +130,7 @@ describe('traffic model', () => {
   });
 
   test('GIVEN a cell with every target unhealthy WHEN weights still route to it THEN ALB fails open and those requests fail', () => {
-    const { region } = createCellTopology({ seed: 2 });
+    const { region } = createCellTopology({ seed: 2, ...SHAPE });
     region.setAzFault('us-east-1b', { kind: 'outage' });
     run(region, 20);
     const tick = region.lastTraffic?.perAz['us-east-1b'];
@@ -136,7 +139,7 @@ describe('traffic model', () => {
   });
 
   test('GIVEN a gray failure of 30% WHEN traffic flows THEN its targets answer 30% 5xx, flapping health checks add more, and the others are clean', () => {
-    const { region, cells } = createCellTopology({ seed: 4 });
+    const { region, cells } = createCellTopology({ seed: 4, ...SHAPE });
     region.setAzFault('us-east-1c', { kind: 'gray', errorRate: 0.3, addedLatencyMs: 0 });
     const sum: Record<string, { r: number; f: number }> = {};
     run(region, 120, () => {
@@ -176,7 +179,7 @@ describe('traffic model', () => {
   });
 
   test('GIVEN two of three cells stopped WHEN all traffic lands on one THEN it saturates at 25 rps per task', async () => {
-    const { region, cells, listenerArn } = createCellTopology({ seed: 4 });
+    const { region, cells, listenerArn } = createCellTopology({ seed: 4, ...SHAPE });
     await new SimLoadBalancer(region).setListenerWeights(listenerArn, [
       { targetGroupArn: cells[0].targetGroupArn, weight: 1 },
       { targetGroupArn: cells[1].targetGroupArn, weight: 0 },
@@ -191,7 +194,7 @@ describe('traffic model', () => {
 
 describe('metrics and alarms', () => {
   test('GIVEN ALB traffic WHEN a minute ends THEN its datapoint appears, not before; zero 5xx counts are absent', async () => {
-    const { region, cells } = createCellTopology({ seed: 9 });
+    const { region, cells } = createCellTopology({ seed: 9, ...SHAPE });
     const q = {
       id: 'r',
       namespace: 'AWS/ApplicationELB',
@@ -216,7 +219,7 @@ describe('metrics and alarms', () => {
   });
 
   test('GIVEN an alarm needing 2 of 3 datapoints WHEN 5xx starts THEN ALARM fires at the 2nd breaching minute, with an event', () => {
-    const { region, cells } = createCellTopology({ seed: 9 });
+    const { region, cells } = createCellTopology({ seed: 9, ...SHAPE });
     const dims = {
       TargetGroup: region.targetGroupDimension(cells[1].targetGroupArn),
       LoadBalancer: region.loadBalancer,
@@ -261,7 +264,7 @@ describe('metrics and alarms', () => {
   });
 
   test('GIVEN a duplicate rate of 1 WHEN an event is put THEN each target receives it twice', () => {
-    const { region } = createCellTopology({ seed: 1 });
+    const { region } = createCellTopology({ seed: 1, ...SHAPE });
     region.bus.policy = { latencyS: [0, 1], duplicateRate: 1, jitterS: [0, 30] };
     region.addRule('sched', 'zone-shifter', (e) => e['detail-type'] === 'Scheduled Event');
     region.putScheduledEvent('tick');
@@ -274,7 +277,7 @@ describe('metrics and alarms', () => {
 
 describe('the ECS scheduler with bad task definitions', () => {
   test('GIVEN a crash loop after the deployment completed WHEN it starts THEN the circuit breaker stays out and ECS throttles', async () => {
-    const { region, cells, taskDefinitions } = createCellTopology({ seed: 8 });
+    const { region, cells, taskDefinitions } = createCellTopology({ seed: 8, ...SHAPE });
     region.setTaskDefinitionBehaviour(taskDefinitions.current, {
       crash: { fromMs: region.nowMs() + 10_000, afterStartS: 0 },
     });
@@ -297,7 +300,7 @@ describe('the ECS scheduler with bad task definitions', () => {
   });
 
   test('GIVEN a bad revision deployed WHEN its tasks fail to start THEN the circuit breaker fails it and rolls back', async () => {
-    const { region, cells, taskDefinitions } = createCellTopology({ seed: 8 });
+    const { region, cells, taskDefinitions } = createCellTopology({ seed: 8, ...SHAPE });
     const bad = region.registerTaskDefinition('web', { crash: { fromMs: 0, afterStartS: 0 } });
     await new SimEcs(region).updateService(region.clusterName, cells[0].serviceName, { taskDefinition: bad });
     run(region, 600);
@@ -311,7 +314,7 @@ describe('the ECS scheduler with bad task definitions', () => {
   });
 
   test('GIVEN lost capacity in an AZ WHEN ECS launches there THEN the tasks hang in PENDING', async () => {
-    const { region, cells } = createCellTopology({ seed: 8 });
+    const { region, cells } = createCellTopology({ seed: 8, ...SHAPE });
     region.setAzFault('us-east-1a', { kind: 'no-capacity' });
     await new SimEcs(region).updateService(region.clusterName, cells[0].serviceName, { desiredCount: 5 });
     run(region, 900);

@@ -2,8 +2,11 @@ import { SimEcs } from '../../lambdas/adapters/sim/sim-ecs';
 import { SimLoadBalancer } from '../../lambdas/adapters/sim/sim-load-balancer';
 import { createCellTopology } from '../../lambdas/adapters/sim/topology';
 
+/** 3 tasks per AZ (up to 9) at 140 rps: the shape these tests' numbers are worked out for. */
+const SHAPE = { tasksPerAz: 3, rps: 140, maxTasksPerCell: 9 };
+
 function setup() {
-  const topo = createCellTopology({ seed: 1 });
+  const topo = createCellTopology({ seed: 1, ...SHAPE });
   const ecs = new SimEcs(topo.region);
   const lb = new SimLoadBalancer(topo.region);
   const [a, b, c] = topo.cells.map((x) => x.targetGroupArn);

@@ -203,6 +203,14 @@ export class SimRegion {
   rps = 100;
   /** The last tick's traffic. */
   lastTraffic: TrafficTick | undefined;
+  /** Target health transitions (ALB's view), in order. */
+  readonly targetTransitions: {
+    timeMs: number;
+    az: string;
+    targetGroupArn: string;
+    id: string;
+    to: TargetState;
+  }[] = [];
 
   private readonly rng: Prng;
   private readonly rngStart: Prng;
@@ -748,7 +756,13 @@ export class SimRegion {
       }
       case 'RUNNING': {
         const crash = this.taskDefinitions.get(task.taskDefinitionArn)?.behaviour.crash;
-        if (crash && now >= crash.fromMs && now >= (task.startedAtMs ?? 0) + crash.afterStartS * 1000) {
+        const crashAtMs = crash && crash.fromMs + task.grayDraw * (crash.spreadS ?? 0) * 1000;
+        if (
+          crash &&
+          crashAtMs !== undefined &&
+          now >= crashAtMs &&
+          now >= (task.startedAtMs ?? 0) + crash.afterStartS * 1000
+        ) {
           task.exitCode = 1;
           this.crash(task, 'Essential container in task exited');
         }
@@ -1002,6 +1016,13 @@ export class SimRegion {
         if (target.state !== 'healthy' && target.okStreak >= healthyThreshold) {
           target.state = 'healthy';
           target.reason = undefined;
+          this.targetTransitions.push({
+            timeMs: now,
+            az: target.az,
+            targetGroupArn: tg.arn,
+            id: target.id,
+            to: 'healthy',
+          });
         }
       } else {
         target.failStreak++;
@@ -1009,6 +1030,13 @@ export class SimRegion {
         if (target.state !== 'unhealthy' && target.failStreak >= unhealthyThreshold) {
           target.state = 'unhealthy';
           target.reason = 'Target.FailedHealthChecks';
+          this.targetTransitions.push({
+            timeMs: now,
+            az: target.az,
+            targetGroupArn: tg.arn,
+            id: target.id,
+            to: 'unhealthy',
+          });
           // ECS replaces tasks that fail the load balancer's health checks.
           if (task && task.desiredStatus === 'RUNNING')
             this.beginStop(
@@ -1053,7 +1081,7 @@ export class SimRegion {
       const routable = healthy.length > 0 ? healthy : registered.filter((t) => t.state !== 'initial');
       tg.acc.requests += n;
       if (routable.length === 0) {
-        const b = bucket(tg.az ?? 'none');
+        const b = bucket(tg.az ?? 'no-target');
         b.requests += n;
         b.failed += n;
         b.latencyMsSum += n;

@@ -26,7 +26,12 @@ export interface TaskDefinitionBehaviour {
    * From `fromMs` on, the essential container exits `afterStartS` seconds after start; with 0, a task
    * started after `fromMs` dies before it reaches RUNNING (a crash loop ECS throttles).
    */
-  readonly crash?: { readonly fromMs: number; readonly afterStartS: number };
+  readonly crash?: {
+    readonly fromMs: number;
+    readonly afterStartS: number;
+    /** Tasks already running crash spread over this many seconds after `fromMs` (not all at once). @default 0 */
+    readonly spreadS?: number;
+  };
 }
 
 /** Options of one simulated ECS service. */

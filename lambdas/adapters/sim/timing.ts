@@ -111,7 +111,7 @@ export const BULKHEAD_HEALTH_CHECK: HealthCheckSettings = {
   healthyThreshold: 2,
 };
 
-/** Bulkhead's cell deregistration delay, seconds. ASSUMPTION until the stack pins its value: 30 s. */
+/** Bulkhead's cell deregistration delay, seconds (the stack's default, lambdas/config/stack.ts). */
 export const BULKHEAD_DEREGISTRATION_DELAY_S = 30;
 
 /** ALB API limits the simulated region enforces (ELBv2 CreateListener/ModifyListener). */

@@ -1,9 +1,8 @@
+import { CELL_WEIGHT, type StackConfig, stackConfigSchema } from '../../config/stack';
 import { SimRegion, type SimRegionOptions } from './sim-region';
 import {
   ALB_DEFAULT_DEREGISTRATION_DELAY_S,
   ALB_DEFAULT_HEALTH_CHECK,
-  BULKHEAD_DEREGISTRATION_DELAY_S,
-  BULKHEAD_HEALTH_CHECK,
   type HealthCheckSettings,
 } from './timing';
 
@@ -11,13 +10,13 @@ import {
 export interface TopologyOptions extends SimRegionOptions {
   /** @default ['us-east-1a', 'us-east-1b', 'us-east-1c'] */
   readonly azs?: readonly string[];
-  /** Tasks per AZ at the start. @default 3 */
+  /** Tasks per AZ at the start. @default the stack's service.desiredCount (2) */
   readonly tasksPerAz?: number;
-  /** Requests per second offered. @default 140 */
+  /** Requests per second offered. @default 100 */
   readonly rps?: number;
   /** Task definition family. @default 'web' */
   readonly family?: string;
-  /** Upper bound of one cell's desired count (its auto scaling maximum). @default 3 × tasksPerAz */
+  /** Upper bound of one cell's desired count (its auto scaling maximum). @default the stack's service.maxCapacity (6) */
   readonly maxTasksPerCell?: number;
   /** Override the health check settings. */
   readonly healthCheck?: HealthCheckSettings;
@@ -43,15 +42,20 @@ export interface Topology {
 
 const DEFAULT_AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 
+/** The stack's defaults (lambdas/config/stack.ts): the drill's cells are what `cdk deploy` builds. */
+export const STACK_DEFAULTS: StackConfig = stackConfigSchema.parse({});
+
 /**
- * Bulkhead's layout: one Fargate service and one target group per AZ behind one weighted listener,
- * with the fastest health checks ALB allows (5 s, 2/2).
+ * Bulkhead's layout with the stack's defaults: one Fargate service and one target group per AZ
+ * behind one weighted listener (weight 1 each), health checks every 5 s with thresholds 2/2, and a
+ * 30 s deregistration delay.
  */
 export function createCellTopology(options: TopologyOptions): Topology {
   const region = new SimRegion(options);
   const azs = options.azs ?? DEFAULT_AZS;
-  const perAz = options.tasksPerAz ?? 3;
-  region.rps = options.rps ?? 140;
+  const perAz = options.tasksPerAz ?? STACK_DEFAULTS.service.desiredCount;
+  const tg = STACK_DEFAULTS.targetGroup;
+  region.rps = options.rps ?? 100;
   const family = options.family ?? 'web';
   const previous = region.registerTaskDefinition(family);
   const current = region.registerTaskDefinition(family);
@@ -59,8 +63,12 @@ export function createCellTopology(options: TopologyOptions): Topology {
     const targetGroupArn = region.createTargetGroup({
       name: `bulkhead-${az}`,
       az,
-      healthCheck: options.healthCheck ?? BULKHEAD_HEALTH_CHECK,
-      deregistrationDelayS: options.deregistrationDelayS ?? BULKHEAD_DEREGISTRATION_DELAY_S,
+      healthCheck: options.healthCheck ?? {
+        intervalS: tg.healthCheckIntervalSeconds,
+        unhealthyThreshold: tg.unhealthyThreshold,
+        healthyThreshold: tg.healthyThreshold,
+      },
+      deregistrationDelayS: options.deregistrationDelayS ?? tg.deregistrationDelaySeconds,
     });
     const serviceName = `bulkhead-cell-${az}`;
     region.createService({
@@ -69,13 +77,12 @@ export function createCellTopology(options: TopologyOptions): Topology {
       taskDefinition: current,
       desiredCount: perAz,
       targetGroupArn,
-      maxDesiredCount: options.maxTasksPerCell ?? perAz * 3,
+      maxDesiredCount: options.maxTasksPerCell ?? STACK_DEFAULTS.service.maxCapacity,
     });
     return { az, serviceName, targetGroupArn };
   });
-  // Equal weights with room to ramp: 100 each of ALB's 0–999.
   const listenerArn = region.createListener(
-    cells.map((c) => ({ targetGroupArn: c.targetGroupArn, weight: 100 })),
+    cells.map((c) => ({ targetGroupArn: c.targetGroupArn, weight: CELL_WEIGHT })),
   );
   return { kind: 'bulkhead', region, azs, listenerArn, cells, taskDefinitions: { current, previous } };
 }
@@ -89,8 +96,8 @@ export function createCellTopology(options: TopologyOptions): Topology {
 export function createPlainEcsTopology(options: TopologyOptions): Topology {
   const region = new SimRegion(options);
   const azs = options.azs ?? DEFAULT_AZS;
-  const perAz = options.tasksPerAz ?? 3;
-  region.rps = options.rps ?? 140;
+  const perAz = options.tasksPerAz ?? STACK_DEFAULTS.service.desiredCount;
+  region.rps = options.rps ?? 100;
   const family = options.family ?? 'web';
   const previous = region.registerTaskDefinition(family);
   const current = region.registerTaskDefinition(family);

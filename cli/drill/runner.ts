@@ -1,0 +1,452 @@
+import type {
+  AlarmStateDetail,
+  EventBridgeEvent,
+  TaskStateDetail,
+} from '../../lambdas/adapters/sim/aws-events';
+import { SIM_EPOCH_MS } from '../../lambdas/adapters/sim/sim-clock';
+import { type SimApiOptions, SimEcs } from '../../lambdas/adapters/sim/sim-ecs';
+import { SimLoadBalancer } from '../../lambdas/adapters/sim/sim-load-balancer';
+import {
+  createCellTopology,
+  createPlainEcsTopology,
+  type Topology,
+} from '../../lambdas/adapters/sim/topology';
+import type { AuditRecord } from '../../lambdas/core/audit-record';
+import { RecordingLog } from '../../lambdas/ports/log';
+import type { DrillContext, HandlerBinding, Integration } from './bindings';
+import { computeFigures, type Figures } from './figures';
+import type { Fault, Scenario } from './scenario';
+import { type AzBucket, BUCKET_S, type Bucket, type TimelineEvent } from './timeline';
+import { type VolumeOutcome, VolumeUnderTest } from './volume';
+import { wireBulkhead } from './wiring';
+
+/** Which side of the comparison a run is. */
+export type RunMode = 'bulkhead' | 'baseline';
+
+/** One run of one scenario on one side. */
+export interface RunResult {
+  readonly scenario: string;
+  readonly mode: RunMode;
+  readonly seed: number;
+  readonly durationS: number;
+  readonly bucketS: number;
+  readonly azs: readonly string[];
+  readonly timeline: readonly Bucket[];
+  readonly events: readonly TimelineEvent[];
+  readonly figures: Figures;
+  /** Which of Bulkhead's functions ran (bulkhead side only). */
+  readonly integration: readonly Integration[];
+  /** Handler invocations by function (deliveries, including duplicates). */
+  readonly invocations: Readonly<Record<string, number>>;
+  /** Successful Bulkhead API actions, for the storm checks. */
+  readonly actions: readonly {
+    t: number;
+    actor: string;
+    api: string;
+    target: string;
+    /** The service a StopTask's task belonged to (`service:<name>`), or the UpdateService target. */
+    service?: string;
+    params: unknown;
+  }[];
+  /** Tasks per AZ at the start. */
+  readonly tasksPerAz: number;
+  readonly volume?: VolumeOutcome;
+}
+
+/** Options of {@link runScenario}. */
+export interface RunOptions {
+  readonly scenario: Scenario;
+  readonly mode: RunMode;
+  readonly seed: number;
+  /** Scratch directory for the data volume and the backup repository. */
+  readonly workDir: string;
+  /** Backup repository override (`--repo`), e.g. `s3://bucket/prefix`. */
+  readonly repo?: string;
+}
+
+/** Runs one scenario on one side (Bulkhead's cells with its functions, or plain ECS) and records it. */
+export async function runScenario(options: RunOptions): Promise<RunResult> {
+  const { scenario, mode, seed } = options;
+  const topoOptions = {
+    seed,
+    azs: scenario.topology.azs,
+    tasksPerAz: scenario.topology.tasksPerAz,
+    rps: scenario.topology.rps,
+    taskCapacityRps: scenario.topology.taskCapacityRps,
+  };
+  const topology: Topology =
+    mode === 'bulkhead' ? createCellTopology(topoOptions) : createPlainEcsTopology(topoOptions);
+  const { region } = topology;
+  region.bus.policy = {
+    latencyS: region.timing.eventDeliveryS,
+    duplicateRate: scenario.events.duplicateRate,
+    jitterS: scenario.events.jitterS,
+  };
+  const apiFaults: { throttleRate: number; rng: SimApiOptions['rng'] } = {
+    throttleRate: 0,
+    rng: region.stream('throttle'),
+  };
+  const ecs = new SimEcs(region, apiFaults);
+  const loadBalancer = new SimLoadBalancer(region, apiFaults);
+  const log = new RecordingLog();
+  const volume = scenario.volume
+    ? await VolumeUnderTest.create(options.workDir, mode, seed, scenario.volume.files, options.repo)
+    : undefined;
+  const ctx: DrillContext = {
+    topology,
+    scenario,
+    ports: { ecs, loadBalancer, clock: region.clock, log },
+    rng: region.stream('functions'),
+    volumeDir: volume?.dir,
+    repoDir: volume?.repoDir,
+  };
+  const wiring =
+    mode === 'bulkhead'
+      ? wireBulkhead(ctx)
+      : { bindings: [] as HandlerBinding[], alarms: [], integration: [] };
+  for (const alarm of wiring.alarms) region.addAlarm(alarm);
+  const byName = new Map(wiring.bindings.map((b) => [b.name, b]));
+  for (const b of wiring.bindings) if (b.matches) region.addRule(`${b.name}-rule`, b.name, b.matches);
+  for (const b of wiring.bindings)
+    if (b.scheduleS)
+      region.addRule(`${b.name}-schedule`, b.name, (e) => isScheduleFor(e, `${b.name}-schedule`));
+
+  const startDesired = region.describeServices([topology.cells[0].serviceName])[0]?.desiredCount ?? 0;
+  const tasksPerAz =
+    topology.kind === 'bulkhead' ? startDesired : Math.round(startDesired / topology.azs.length);
+  const events: TimelineEvent[] = [];
+  const timeline: Bucket[] = [];
+  const actions: RunResult['actions'][number][] = [];
+  const invocations: Record<string, number> = {};
+  const t = () => (region.nowMs() - SIM_EPOCH_MS) / 1000;
+  let apiSeen = 0;
+  let busSeen = 0;
+  const auditSeen = new Set<string>();
+  const lastEcsActionByAz = new Map<string, number>();
+  const lastEcsDetectByAz = new Map<string, number>();
+  const lastAlbDetectByAz = new Map<string, number>();
+  let transitionsSeen = 0;
+
+  const collectAudit = async (actor: string) => {
+    for await (const info of region.objects.list('audit/')) {
+      if (auditSeen.has(info.key)) continue;
+      auditSeen.add(info.key);
+      const obj = await region.objects.get(info.key);
+      if (!obj) continue;
+      let record: Partial<AuditRecord>;
+      try {
+        record = JSON.parse(new TextDecoder().decode(obj.body)) as Partial<AuditRecord>;
+      } catch {
+        events.push({ t: t(), kind: 'error', actor, summary: `unreadable audit record ${info.key}` });
+        continue;
+      }
+      const decision = String(record.decision ?? 'unknown');
+      events.push({
+        t: t(),
+        kind: 'decision',
+        actor: record.function ?? actor,
+        az: record.az,
+        summary: `${decision}${record.az ? ` ${record.az}` : ''}: ${record.reason ?? ''}`,
+        detail: {
+          id: record.id,
+          eventId: record.eventId,
+          decision,
+          dryRun: record.dryRun,
+          paused: record.paused,
+        },
+      });
+      if (decision !== 'none')
+        events.push({
+          t: t(),
+          kind: 'detected',
+          actor: record.function ?? actor,
+          az: record.az,
+          summary: `${decision}`,
+        });
+    }
+  };
+
+  const collectApi = (actor: string) => {
+    for (; apiSeen < region.apiCalls.length; apiSeen++) {
+      const call = region.apiCalls[apiSeen];
+      if (call.ok) {
+        const service =
+          call.api === 'StopTask'
+            ? region.describeTasks([call.target])[0]?.group
+            : call.api === 'UpdateService'
+              ? `service:${call.target}`
+              : undefined;
+        actions.push({
+          t: t(),
+          actor,
+          api: call.api,
+          target: call.target,
+          ...(service ? { service } : {}),
+          params: call.params,
+        });
+        events.push({
+          t: t(),
+          kind: 'action',
+          actor,
+          summary: `${call.api} ${shortArn(call.target)} ${JSON.stringify(simplify(call.params, topology))}`,
+          detail: call.params,
+        });
+      } else {
+        events.push({
+          t: t(),
+          kind: 'error',
+          actor,
+          summary: `${call.api} ${shortArn(call.target)} failed: ${call.error}`,
+        });
+      }
+    }
+  };
+
+  const collectPlatform = () => {
+    for (; busSeen < region.bus.published.length; busSeen++) {
+      const { event } = region.bus.published[busSeen];
+      if (event['detail-type'] === 'CloudWatch Alarm State Change') {
+        const d = event.detail as AlarmStateDetail;
+        if (d.state.value === 'ALARM')
+          events.push({
+            t: t(),
+            kind: 'detected',
+            actor: 'cloudwatch',
+            summary: `alarm ${d.alarmName} → ALARM`,
+          });
+        else if (d.previousState.value === 'ALARM')
+          events.push({
+            t: t(),
+            kind: 'note',
+            actor: 'cloudwatch',
+            summary: `alarm ${d.alarmName} → ${d.state.value}`,
+          });
+      } else if (event['detail-type'] === 'ECS Task State Change') {
+        const d = event.detail as TaskStateDetail;
+        const az = d.availabilityZone;
+        // ECS's own detection: an essential container exited, or a launch failed.
+        if (
+          d.lastStatus === 'STOPPED' &&
+          (d.stopCode === 'EssentialContainerExited' || d.stopCode === 'TaskFailedToStart')
+        ) {
+          if (t() - (lastEcsDetectByAz.get(az) ?? Number.NEGATIVE_INFINITY) >= 60)
+            events.push({
+              t: t(),
+              kind: 'detected',
+              actor: 'ecs',
+              az,
+              summary: `task stopped in ${az}: ${d.stoppedReason}`,
+            });
+          lastEcsDetectByAz.set(az, t());
+        }
+        // ECS's own mitigation: launching a task (a replacement, or a scale-up someone asked for).
+        if (d.lastStatus === 'PROVISIONING') {
+          if (t() - (lastEcsActionByAz.get(az) ?? Number.NEGATIVE_INFINITY) >= 60)
+            events.push({ t: t(), kind: 'action', actor: 'ecs', az, summary: `launching task(s) in ${az}` });
+          lastEcsActionByAz.set(az, t());
+        }
+      }
+    }
+    // ALB's detection: a target turning unhealthy (ECS then drains it at once, so the state is brief).
+    for (; transitionsSeen < region.targetTransitions.length; transitionsSeen++) {
+      const tr = region.targetTransitions[transitionsSeen];
+      if (tr.to !== 'unhealthy') continue;
+      const last = lastAlbDetectByAz.get(tr.az) ?? Number.NEGATIVE_INFINITY;
+      if (t() - last >= 60)
+        events.push({
+          t: t(),
+          kind: 'detected',
+          actor: 'alb',
+          az: tr.az,
+          summary: `target ${tr.id} unhealthy in ${tr.az}`,
+        });
+      lastAlbDetectByAz.set(tr.az, t());
+    }
+  };
+
+  const invoke = async (binding: HandlerBinding, event: unknown) => {
+    invocations[binding.name] = (invocations[binding.name] ?? 0) + 1;
+    try {
+      await binding.invoke(event);
+    } catch (error) {
+      events.push({
+        t: t(),
+        kind: 'error',
+        actor: binding.name,
+        summary: `handler threw: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+    collectApi(binding.name);
+    await collectAudit(binding.name);
+  };
+
+  const applyFault = async (fault: Fault, starting: boolean) => {
+    const az = 'az' in fault ? fault.az : undefined;
+    events.push({
+      t: t(),
+      kind: starting ? 'fault-start' : 'fault-end',
+      actor: 'scenario',
+      az,
+      summary: `${fault.kind}${az ? ` ${az}` : ''}${starting ? '' : ' cleared'}`,
+      detail: fault,
+    });
+    switch (fault.kind) {
+      case 'outage':
+        region.setAzFault(fault.az, starting ? { kind: 'outage' } : undefined);
+        break;
+      case 'gray':
+        region.setAzFault(
+          fault.az,
+          starting
+            ? {
+                kind: 'gray',
+                errorRate: fault.errorRate,
+                addedLatencyMs: fault.addedLatencyMs,
+                affectedShare: fault.affectedShare,
+              }
+            : undefined,
+        );
+        break;
+      case 'no-capacity':
+        region.setAzFault(fault.az, starting ? { kind: 'no-capacity' } : undefined);
+        if (starting && fault.killShare > 0) region.killTasks(fault.az, fault.killShare);
+        break;
+      case 'crash-loop':
+        region.setTaskDefinitionBehaviour(
+          topology.taskDefinitions.current,
+          starting ? { crash: { fromMs: region.nowMs(), afterStartS: 0, spreadS: fault.spreadS } } : {},
+        );
+        break;
+      case 'throttle':
+        apiFaults.throttleRate = starting ? fault.rate : 0;
+        break;
+      case 'delete-file':
+        if (starting && volume) {
+          await volume.deleteFile(fault.path);
+          const outcome = await volume.recover(fault.path, mode, wiring.integration);
+          events.push({
+            t: t(),
+            kind: outcome.restored ? 'action' : 'note',
+            actor: outcome.actor,
+            summary: outcome.summary,
+          });
+        }
+        break;
+    }
+  };
+
+  let bucket = newBucketAccumulator(topology.azs);
+  for (let s = 0; s < scenario.durationS; s++) {
+    for (const fault of scenario.faults) {
+      if (fault.at === s) await applyFault(fault, true);
+      if ('until' in fault && fault.until === s) await applyFault(fault, false);
+    }
+    if (volume && scenario.volume && s === scenario.volume.backupAtS) {
+      const outcome = await volume.backup(mode, wiring.integration);
+      events.push({ t: t(), kind: 'note', actor: outcome.actor, summary: outcome.summary });
+    }
+    region.tick();
+    for (const b of wiring.bindings)
+      if (b.scheduleS && Math.round(t()) % b.scheduleS === 0) region.putScheduledEvent(`${b.name}-schedule`);
+    collectPlatform();
+    for (const delivery of region.bus.takeDue(region.nowMs())) {
+      const binding = byName.get(delivery.target);
+      if (binding) await invoke(binding, delivery.event);
+    }
+    collectPlatform();
+    for (const [az, v] of Object.entries(region.lastTraffic?.perAz ?? {})) {
+      let a = bucket.az[az];
+      if (!a) {
+        a = { requests: 0, failed: 0 };
+        bucket.az[az] = a;
+      }
+      a.requests += v.requests;
+      a.failed += v.failed;
+    }
+    if ((s + 1) % BUCKET_S === 0) {
+      timeline.push(closeBucket(s + 1 - BUCKET_S, bucket, topology));
+      bucket = newBucketAccumulator(topology.azs);
+    }
+  }
+  events.sort((a, b) => a.t - b.t);
+  return {
+    scenario: scenario.name,
+    mode,
+    seed,
+    durationS: scenario.durationS,
+    bucketS: BUCKET_S,
+    azs: topology.azs,
+    timeline,
+    events,
+    figures: computeFigures(timeline, events),
+    integration: wiring.integration,
+    invocations,
+    actions,
+    tasksPerAz,
+    ...(volume ? { volume: volume.outcome() } : {}),
+  };
+}
+
+function isScheduleFor(event: EventBridgeEvent<unknown>, rule: string): boolean {
+  return event['detail-type'] === 'Scheduled Event' && event.resources.some((r) => r.endsWith(`/${rule}`));
+}
+
+function newBucketAccumulator(azs: readonly string[]): {
+  az: Record<string, { requests: number; failed: number }>;
+} {
+  return { az: Object.fromEntries(azs.map((az) => [az, { requests: 0, failed: 0 }])) };
+}
+
+function closeBucket(
+  t: number,
+  acc: { az: Record<string, { requests: number; failed: number }> },
+  topology: Topology,
+): Bucket {
+  const { region } = topology;
+  const healthy = region.healthyTargetsByAz();
+  const tasks = region.allTasks();
+  let weights: Record<string, number> | undefined;
+  if (topology.kind === 'bulkhead') {
+    const w = region.listenerWeights(topology.listenerArn);
+    const sum = w.reduce((a, x) => a + x.weight, 0);
+    weights = {};
+    for (const cell of topology.cells) {
+      const entry = w.find((x) => x.targetGroupArn === cell.targetGroupArn);
+      if (cell.az) weights[cell.az] = sum > 0 ? (entry?.weight ?? 0) / sum : 0;
+    }
+  }
+  const az: Record<string, AzBucket> = {};
+  let requests = 0;
+  let failed = 0;
+  for (const [name, v] of Object.entries(acc.az)) {
+    requests += v.requests;
+    failed += v.failed;
+    az[name] = {
+      requests: v.requests,
+      failed: v.failed,
+      weightShare: weights ? Number((weights[name] ?? 0).toFixed(4)) : null,
+      healthy: healthy[name] ?? 0,
+      running: tasks.filter((x) => x.availabilityZone === name && x.lastStatus === 'RUNNING').length,
+      wanted: tasks.filter((x) => x.availabilityZone === name && x.desiredStatus === 'RUNNING').length,
+    };
+  }
+  return { t, requests, failed, az };
+}
+
+function shortArn(arn: string): string {
+  const parts = arn.split('/');
+  return parts.length > 1 ? parts.slice(-2).join('/') : arn;
+}
+
+/** Replaces target group ARNs by their AZ in action summaries, so a reader sees `{us-east-1b: 0}`. */
+function simplify(params: unknown, topology: Topology): unknown {
+  const p = params as { weights?: { targetGroupArn: string; weight: number }[] } | undefined;
+  if (p?.weights)
+    return Object.fromEntries(
+      p.weights.map((w) => [
+        topology.cells.find((c) => c.targetGroupArn === w.targetGroupArn)?.az ?? w.targetGroupArn,
+        w.weight,
+      ]),
+    );
+  return params;
+}
