@@ -62,7 +62,7 @@ const guardSchema = z
     maxStopFraction: z.number().min(0).max(1),
     minStopsPerWindow: z.number().int().min(0),
     windowMs: z.number().int().min(1000),
-    minHealthyPercent: z.number().min(0).max(200),
+    minHealthyPercent: z.union([z.number().min(0).max(100), z.literal('service')]),
   })
   .strict()
   .partial();
@@ -125,11 +125,7 @@ const policySchema: z.ZodType<FailoverPolicy> = z.object({
   detection: detectionSchema.required(),
   zoneShift: zoneShiftSchema.required(),
   taskReplacer: taskReplacerSchema.required(),
-  guard: guardSchema.required({
-    maxStopFraction: true,
-    minStopsPerWindow: true,
-    windowMs: true,
-  }),
+  guard: guardSchema.required(),
   dryRun: z.boolean(),
 }) as z.ZodType<FailoverPolicy>;
 

@@ -200,11 +200,13 @@ export interface GuardPolicy {
    */
   readonly windowMs: number;
   /**
-   * Running tasks never go below this percentage of desired. When unset, the service's own
-   * deployment `minimumHealthyPercent` is used.
-   * @default undefined (the service's value)
+   * Running tasks never go below this percentage of the cell's desired count; `'service'` uses the
+   * service's own deployment `minimumHealthyPercent`. Not `'service'` by default: Bulkhead's cells
+   * deploy with 100% (replace before stopping), which would forbid ever stopping a running task that
+   * ELB calls healthy but the prober sees failing; 50 keeps at least half of every cell running.
+   * @default 50
    */
-  readonly minHealthyPercent?: number;
+  readonly minHealthyPercent: number | 'service';
 }
 
 /** The documented defaults. */
@@ -249,6 +251,7 @@ export const DEFAULT_FAILOVER_POLICY: FailoverPolicy = {
     maxStopFraction: 0.1,
     minStopsPerWindow: 1,
     windowMs: 300_000,
+    minHealthyPercent: 50,
   },
   dryRun: false,
 };

@@ -60,7 +60,8 @@ export function guardStops(
 ): GuardVerdict {
   const limit = stopLimit(cell.desiredCount, policy);
   const used = stopsInWindow(cell.pastStops, nowMs, policy.windowMs);
-  const minHealthy = policy.minHealthyPercent ?? cell.minimumHealthyPercent;
+  const minHealthy =
+    policy.minHealthyPercent === 'service' ? cell.minimumHealthyPercent : policy.minHealthyPercent;
   const floor = Math.ceil((Math.max(0, cell.desiredCount) * minHealthy) / 100);
   const approved: StopCandidate[] = [];
   const refused: { taskArn: string; why: string }[] = [];

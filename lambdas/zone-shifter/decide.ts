@@ -362,9 +362,17 @@ function decideRestoring(input: ZoneShifterInput, shift: RestoringShift): ZoneSh
 /** Finds a difference between the listener and what Bulkhead expects. */
 export function findDrift(input: ZoneShifterInput): Drift | undefined {
   const expected = expectedWeights(input.cells, input.shift, input.policy);
-  return sameWeights(expected, input.listenerWeights)
-    ? undefined
-    : { expected, actual: input.listenerWeights };
+  if (sameWeights(expected, input.listenerWeights)) return undefined;
+  // In the steady state any equal non-zero weights mean the same traffic split (the stack deploys
+  // weight 1 each, Bulkhead writes its equal weight): not drift.
+  const actual = input.listenerWeights;
+  const sameGroups =
+    actual.length === input.cells.length &&
+    input.cells.every((c) => actual.some((w) => w.targetGroupArn === c.targetGroupArn));
+  const equalNonZero =
+    actual.length > 0 && actual[0].weight > 0 && actual.every((w) => w.weight === actual[0].weight);
+  if (input.shift.phase === 'steady' && sameGroups && equalNonZero) return undefined;
+  return { expected, actual };
 }
 
 /**

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { guardStops, type PastStop, stopLimit } from '../../lambdas/core/stop-guard';
 import { policyWith } from './fixtures';
 
-const guard = policyWith().guard;
+const guard = policyWith({ guard: { minHealthyPercent: 'service' } }).guard;
 
 describe('stop guard', () => {
   test.each([

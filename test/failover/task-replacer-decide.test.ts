@@ -5,7 +5,7 @@ import type { EcsService, EcsTask } from '../../lambdas/ports/ecs';
 import { decide, type TaskReplacerCell } from '../../lambdas/task-replacer/decide';
 import { AZS, policyWith } from './fixtures';
 
-const policy = policyWith();
+const policy = policyWith({ guard: { minHealthyPercent: 'service' } });
 const NOW = 1_800_000_000_000;
 const MIN = 60_000;
 const TD1 = 'arn:aws:ecs:us-east-1:111111111111:task-definition/app:1';

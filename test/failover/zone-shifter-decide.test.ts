@@ -506,3 +506,34 @@ describe('zone-shifter decide: properties', () => {
     );
   });
 });
+
+describe('zone-shifter decide: what counts as drift', () => {
+  test.each([
+    ['the stack’s initial weight 1 each', [1, 1, 1], 'none'],
+    ['Bulkhead’s equal weight 100 each', [100, 100, 100], 'none'],
+    ['unequal weights', [1, 2, 1], 'alert-only'],
+    ['one AZ at 0 by hand', [0, 1, 1], 'alert-only'],
+  ])('GIVEN steady state and a listener at %s WHEN deciding THEN %s', (_name, weights, kind) => {
+    const c = cells(3);
+    const d = decide({
+      nowMs: NOW,
+      cells: c,
+      shift: INITIAL_SHIFT,
+      policy,
+      listenerWeights: c.map((x, i) => ({ targetGroupArn: x.targetGroupArn, weight: weights[i] })),
+    });
+    expect(d.kind).toBe(kind);
+  });
+
+  test('GIVEN a listener missing a cell’s target group WHEN deciding THEN it is drift', () => {
+    const c = cells(3);
+    const d = decide({
+      nowMs: NOW,
+      cells: c,
+      shift: INITIAL_SHIFT,
+      policy,
+      listenerWeights: c.slice(0, 2).map((x) => ({ targetGroupArn: x.targetGroupArn, weight: 1 })),
+    });
+    expect(d).toMatchObject({ kind: 'alert-only', drift: { actual: expect.any(Array) } });
+  });
+});
