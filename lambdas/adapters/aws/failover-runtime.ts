@@ -1,0 +1,29 @@
+import type { Log } from '../../ports/log';
+import type { RetryOptions } from './retry';
+import { logger } from './telemetry';
+
+/**
+ * The SDK's own retries are off (one attempt per send) so that {@link FAILOVER_RETRY} is the one
+ * retry policy: 5 attempts, full-jitter backoff from 200 ms, capped at 5 s, each retry logged.
+ */
+export const SDK_CONFIG = { maxAttempts: 1 } as const;
+
+/** The {@link Log} port over the Powertools Logger singleton. */
+export const powertoolsLog: Log = {
+  info: (message, extra) => logger.info(message, extra ?? {}),
+  warn: (message, extra) => logger.warn(message, extra ?? {}),
+  error: (message, extra) => logger.error(message, extra ?? {}),
+};
+
+/** Retry policy of the failover functions' AWS calls. */
+export const FAILOVER_RETRY: RetryOptions = {
+  attempts: 5,
+  baseDelayMs: 200,
+  maxDelayMs: 5_000,
+  onRetry: (error, attempt, delayMs) =>
+    logger.warn('AWS call retried', {
+      attempt,
+      delayMs,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    }),
+};
