@@ -9,6 +9,7 @@ export const SERVICE_POSIX_USER = { uid: '101', gid: '101' } as const;
 
 /** Props for {@link DataVolume}. */
 export interface DataVolumeProps {
+  /** The VPC the mount targets live in. */
   readonly vpc: ec2.IVpc;
   /** Subnets for the mount targets: one per AZ, so each cell mounts inside its own AZ. */
   readonly subnets: ec2.SubnetSelection;
@@ -24,6 +25,11 @@ export interface DataVolumeProps {
  * AZ and one access point rooted at `/bulkhead`, owned by the service user. Its resource policy
  * refuses any access without TLS and any anonymous access, so every client (the tasks, the backup
  * function) must be granted by IAM and mount with transit encryption.
+ *
+ * The resource policy is set here in full: grant further clients with identity policies
+ * (`fileSystem.grant(role, 'elasticfilesystem:ClientMount')`, which same-account roles satisfy), not
+ * with `addToResourcePolicy`, whose statements this policy replaces. Open the network path with
+ * `fileSystem.connections.allowDefaultPortFrom(securityGroup)`.
  */
 export class DataVolume extends Construct {
   /** The file system. */

@@ -22,6 +22,7 @@ export const AZ_TAG = 'bulkhead:az';
 
 /** Props for {@link ZonalService}. */
 export interface ZonalServiceProps {
+  /** The VPC: the ALB goes in its public subnets, the cells in the given private ones. */
   readonly vpc: ec2.IVpc;
   /** One entry per AZ: the AZ and the private subnet its cell runs in. */
   readonly zones: readonly { readonly az: string; readonly subnet: ec2.ISubnet }[];
@@ -32,6 +33,7 @@ export interface ZonalServiceProps {
   >;
   /** The data volume mounted into every task. */
   readonly fileSystem: efs.FileSystem;
+  /** The access point the tasks mount the data volume through (IAM-authorized, TLS). */
   readonly accessPoint: efs.AccessPoint;
   /** Bucket for the ALB's access logs (SSE-S3: ALB log delivery accepts no other encryption). */
   readonly accessLogsBucket: s3.IBucket;
@@ -49,12 +51,17 @@ export interface ZonalServiceProps {
  * AZs without touching the services, which is the knob failover turns.
  */
 export class ZonalService extends Construct {
+  /** The ECS cluster every cell runs in (Container Insights on). */
   readonly cluster: ecs.Cluster;
+  /** The one task definition all cells share (a deploy rolls every cell to the same revision). */
   readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** One cell per AZ, in the order of the zones given. */
   readonly cells: readonly Cell[];
+  /** The internet-facing ALB in front of all cells. */
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   /** The listener that forwards to the cells (HTTPS when a certificate is configured, HTTP otherwise). */
   readonly listener: elbv2.ApplicationListener;
+  /** Security group of every cell's tasks: in from the ALB, out to HTTPS and to EFS. */
   readonly serviceSecurityGroup: ec2.SecurityGroup;
   /** The URL clients use, e.g. `http://<alb dns name>`. */
   readonly endpoint: string;
