@@ -4,6 +4,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../lambdas/config/stack';
 import { AlarmTopic } from './alarm-topic';
+import { Availability } from './availability';
 import { DataVolume } from './data-volume';
 import { LogBucket } from './log-bucket';
 import { Network } from './network';
@@ -36,6 +37,8 @@ export class BulkheadStack extends Stack {
   readonly service: ZonalService;
   /** Topic every alarm notifies (the configured `alarmEmail` is subscribed). */
   readonly alarmTopic: sns.ITopic;
+  /** SLIs, incident log, burn-rate alarms and the availability dashboard. */
+  readonly availability: Availability;
 
   constructor(scope: Construct, id: string, props: BulkheadStackProps) {
     super(scope, id, props);
@@ -78,6 +81,17 @@ export class BulkheadStack extends Stack {
     };
 
     // Later concerns are wired here, each from this.zonal and its own sub-config.
+    this.availability = new Availability(this, 'Availability', {
+      zonal: this.zonal,
+      // The stack's alarmEmail is already subscribed to the shared topic; don't subscribe it twice.
+      config: {
+        ...config.availability,
+        alarmEmail:
+          config.availability.alarmEmail === config.alarmEmail ? undefined : config.availability.alarmEmail,
+      },
+      endpoint: this.service.endpoint,
+      alarmTopic: this.alarmTopic,
+    });
   }
 
   /**
