@@ -179,11 +179,7 @@ describe('multiwindow, multi-burn-rate alarms', () => {
     expect(top).toHaveLength(1);
     const topRule = JSON.stringify(top[0][1].AlarmRule);
     expect(topRule.match(/ OR /g)).toHaveLength(3);
-    expect(top[0][1].AlarmActions).toEqual(
-      [{ Ref: Match.stringLikeRegexp('^AlarmsTopic') }].map(() =>
-        expect.objectContaining({ Ref: expect.stringMatching(/^AlarmsTopic/) }),
-      ),
-    );
+    expect(top[0][1].AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
     expect(top[0][1].OKActions).toHaveLength(1);
   });
 
@@ -255,14 +251,8 @@ describe('dashboard', () => {
   });
 
   test('GIVEN a backup metric and action log groups THEN both widgets appear', () => {
-    const b = JSON.stringify(
-      custom.template.toJSON().Resources[
-        custom.template.toJSON() &&
-          (Object.keys(custom.template.findResources('AWS::CloudWatch::Dashboard')).find((id) =>
-            id.startsWith('ExtraDashboard'),
-          ) as string)
-      ].Properties.DashboardBody,
-    );
+    const dashboards = resourcesOf(custom.template, 'AWS::CloudWatch::Dashboard');
+    const b = JSON.stringify(dashboards.find(([id]) => id.startsWith('ExtraDashboard'))?.[1].DashboardBody);
     expect(b).toContain('Backup freshness');
     expect(b).toContain('SnapshotAge');
     expect(b).toContain("Bulkhead's recent actions");
