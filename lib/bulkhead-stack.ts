@@ -6,6 +6,7 @@ import type { StackConfig } from '../lambdas/config/stack';
 import { AlarmTopic } from './alarm-topic';
 import { Availability } from './availability';
 import { DataVolume } from './data-volume';
+import { Failover } from './failover';
 import { LogBucket } from './log-bucket';
 import { Network } from './network';
 import type { ZonalServiceExports } from './stack-exports';
@@ -39,6 +40,8 @@ export class BulkheadStack extends Stack {
   readonly alarmTopic: sns.ITopic;
   /** SLIs, incident log, burn-rate alarms and the availability dashboard. */
   readonly availability: Availability;
+  /** Zone-shifter, task-replacer, prober, impairment alarms and their wiring. */
+  readonly failover: Failover;
 
   constructor(scope: Construct, id: string, props: BulkheadStackProps) {
     super(scope, id, props);
@@ -79,6 +82,14 @@ export class BulkheadStack extends Stack {
       serviceSecurityGroup: this.service.serviceSecurityGroup,
       stateBucket: state.bucket,
     };
+
+    this.failover = new Failover(this, 'Failover', {
+      zonal: this.zonal,
+      config: config.failover,
+      alarmTopic: this.alarmTopic,
+      servicePort: config.service.port,
+      healthPath: config.service.healthCheckPath,
+    });
 
     // Later concerns are wired here, each from this.zonal and its own sub-config.
     this.availability = new Availability(this, 'Availability', {
