@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAvailability } from './availability';
 import { registerDrill } from './drill';
 
 /**
@@ -6,5 +7,6 @@ import { registerDrill } from './drill';
  * command is added.
  */
 export function registerCommands(program: Command): void {
+  registerAvailability(program);
   registerDrill(program);
 }

@@ -86,7 +86,13 @@ export function readIncidentLog(
     INCIDENTS_PREFIX,
     (key, body, storedAtMs) => {
       const parsed = parseIncidentEvent(key, body);
-      return parsed.ok ? { ok: true, value: { key, event: parsed.event, storedAtMs } } : parsed;
+      // A store that reports no write time (0) gives no skew evidence.
+      return parsed.ok
+        ? {
+            ok: true,
+            value: { key, event: parsed.event, storedAtMs: storedAtMs > 0 ? storedAtMs : undefined },
+          }
+        : parsed;
     },
     () => true,
     cache,
@@ -140,6 +146,12 @@ export interface LoadOptions {
   /** @default 120_000 */
   readonly skewToleranceMs?: number;
   readonly cache?: RecordCache;
+  /**
+   * Compare writers' clocks with the store's write times (S3 LastModified). Turn it off for stores
+   * whose times are not write times, such as a local copy of the bucket.
+   * @default true
+   */
+  readonly checkStoreClock?: boolean;
 }
 
 /**
@@ -155,7 +167,11 @@ export async function loadIncidentHistory(
     readIncidentLog(store, options.cache),
     readAuditActions(store, options.auditFromMs, options.cache),
   ]);
-  const folded = foldIncidentLog(log.records, { skewToleranceMs: tolerance });
+  const records =
+    options.checkStoreClock === false
+      ? log.records.map((r) => ({ ...r, storedAtMs: undefined }))
+      : log.records;
+  const folded = foldIncidentLog(records, { skewToleranceMs: tolerance });
   const findings: LogFinding[] = [...folded.findings];
   for (const { key, event } of log.records) {
     if (event.atMs > options.nowMs + tolerance) {
