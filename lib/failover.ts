@@ -1,4 +1,4 @@
-import { Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -451,6 +451,13 @@ export class Failover extends Construct {
       alarms[cell.az] = { alb: alarm('alb', albExpression), probe: alarm('probe', probeExpression) };
     }
     this.impairmentAlarms = alarms;
+
+    // Operators flip the pause switch in this bucket: `bulkhead pause --bucket <StateBucketName>`.
+    new CfnOutput(this, 'StateBucketName', {
+      value: zonal.stateBucket.bucketName,
+      description:
+        'Bulkhead state bucket: audit records, leases, and the pause switch (bulkhead pause --bucket)',
+    }).overrideLogicalId('StateBucketName');
 
     // ---- Wiring: rules, schedule ----
     const target = (f: lambda.IFunction, dlq: sqs.IQueue) =>

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAvailability } from './availability';
 import { registerDrill } from './drill';
+import { registerPause, registerResume } from './pause';
 
 /**
  * Every CLI command registers itself here, one line each, so `cli/main.ts` never changes when a
@@ -9,4 +10,6 @@ import { registerDrill } from './drill';
 export function registerCommands(program: Command): void {
   registerAvailability(program);
   registerDrill(program);
+  registerPause(program);
+  registerResume(program);
 }
