@@ -341,7 +341,13 @@ describe('exports', () => {
 
   test('GIVEN the stack WHEN synthesized THEN the endpoint and listener are stack outputs', () => {
     const outputs = built.template.toJSON().Outputs;
-    expect(Object.keys(outputs).sort()).toEqual(['CellServices', 'ClusterName', 'Endpoint', 'ListenerArn', 'StateBucketName']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'CellServices',
+      'ClusterName',
+      'Endpoint',
+      'ListenerArn',
+      'StateBucketName',
+    ]);
   });
 });
 
