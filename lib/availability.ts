@@ -148,7 +148,12 @@ export class Availability extends Construct {
     const runtime: AvailabilityRuntimeConfig = {
       serviceName: this.serviceName,
       loadBalancer: loadBalancerFullName,
-      cells: zonal.cells.map((c) => ({ az: c.az, targetGroup: c.targetGroup.targetGroupFullName })),
+      cells: zonal.cells.map((c) => ({
+        az: c.az,
+        targetGroup: c.targetGroup.targetGroupFullName,
+        targetGroupArn: c.targetGroup.targetGroupArn,
+      })),
+      listenerArn: zonal.listener.listenerArn,
       // Rounded so 99.9 becomes 0.999, not 0.9990000000000001.
       slo: Math.round(sloPercent * 1e6) / 1e8,
       sloWindow: `${config.sloWindowDays}d`,
@@ -235,13 +240,22 @@ export class Availability extends Construct {
         resources: ['*'],
       }),
     );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadListenerWeights',
+        actions: ['elasticloadbalancing:DescribeListeners'],
+        // ELBv2 Describe* actions have no resource-level permissions: the only valid resource is "*".
+        resources: ['*'],
+      }),
+    );
     const bucketArn = stack.resolve(bucket.bucketArn) as { 'Fn::GetAtt'?: [string, string] };
     const bucketRef = bucketArn['Fn::GetAtt'] ? `<${bucketArn['Fn::GetAtt'][0]}.Arn>` : bucket.bucketArn;
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'The Bulkhead availability function calls cloudwatch:GetMetricData to read the ALB and probe metrics; ' +
-        'GetMetricData supports no resource-level permissions, so its resource must be "*". X-Ray ' +
+        'GetMetricData supports no resource-level permissions, so its resource must be "*"; so does ' +
+        'elasticloadbalancing:DescribeListeners (read-only, for the per-AZ listener weights). X-Ray ' +
         'PutTraceSegments/PutTelemetryRecords (active tracing) are likewise not resource-scoped.',
     });
     Validations.of(role).acknowledge({
@@ -456,8 +470,16 @@ export class Availability extends Construct {
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Traffic share per AZ % (the listener weights in effect)',
-        width: 8,
+        title: 'Listener weight share per AZ % (configured)',
+        width: 6,
+        left: azs.map((az) =>
+          metric(M.listenerWeightShare, { AZ: az }, 'Minimum', Duration.minutes(1)).with({ label: az }),
+        ),
+        leftYAxis: { min: 0, max: 100 },
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Traffic share per AZ % (the weights in effect)',
+        width: 6,
         left: zonal.cells.map(
           (c, i) =>
             new cloudwatch.MathExpression({
@@ -476,14 +498,14 @@ export class Availability extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Healthy tasks per AZ',
-        width: 8,
+        width: 6,
         left: zonal.cells.map((c) =>
           c.targetGroup.metrics.healthyHostCount({ period: fiveMin, statistic: 'Minimum', label: c.az }),
         ),
       }),
       new cloudwatch.GraphWidget({
         title: '5xx per AZ (targets and ALB)',
-        width: 8,
+        width: 6,
         left: [
           ...zonal.cells.map((c) =>
             c.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
@@ -532,7 +554,7 @@ export class Availability extends Construct {
           view: cloudwatch.LogQueryVisualizationType.TABLE,
           queryLines: [
             'fields @timestamp, function, decision, az, reason, dryRun',
-            'filter ispresent(decision) and decision != "none"',
+            'filter message = "decision recorded" and decision != "none"',
             'sort @timestamp desc',
             'limit 50',
           ],

@@ -102,6 +102,16 @@ export class BulkheadStack extends Stack {
       },
       endpoint: this.service.endpoint,
       alarmTopic: this.alarmTopic,
+      // Failover's per-AZ impairment alarms open and close AZ incidents; its prober feeds the per-AZ probe SLI.
+      incidentAlarms: Object.entries(this.failover.impairmentAlarms).flatMap(([az, a]) => [
+        { alarm: a.alb, scope: `az:${az}` as const },
+        { alarm: a.probe, scope: `az:${az}` as const },
+      ]),
+      zonalProbe: {
+        // Powertools adds the publishing function's `service` dimension to every EMF metric.
+        dimensions: { service: 'zonal-prober', LoadBalancer: this.service.loadBalancer.loadBalancerFullName },
+      },
+      actionLogGroups: [this.failover.zoneShifter.logGroup, this.failover.taskReplacer.logGroup],
     });
   }
 

@@ -12,6 +12,7 @@ import type { LogFinding } from '../core/incidents/fold';
 import type { IncidentEvent } from '../core/incidents/incident-event';
 import { appendIncidentEvent, loadIncidentHistory, type RecordCache } from '../core/incidents/incident-log';
 import type { Clock } from '../ports/clock';
+import type { LoadBalancer } from '../ports/load-balancer';
 import type { Log } from '../ports/log';
 import type { MetricQuery, MetricReader, MetricSeries, MetricSink } from '../ports/metrics';
 import type { ObjectStore } from '../ports/object-store';
@@ -31,6 +32,8 @@ export interface AvailabilityDeps {
   readonly metrics: MetricReader;
   readonly sink: MetricSink;
   readonly probe: UrlProbe;
+  /** Reads the listener's weights for the dashboard; optional (without it no weight is published). */
+  readonly loadBalancer?: LoadBalancer;
   readonly clock: Clock;
   readonly log: Log;
   readonly config: AvailabilityRuntimeConfig;
@@ -251,9 +254,31 @@ export function createAvailabilityHandler(deps: AvailabilityDeps) {
     return results;
   }
 
+  /** Publishes each AZ's listener weight and its share of the total; display only, so errors are logged. */
+  async function publishWeights(): Promise<void> {
+    if (!deps.loadBalancer || !config.listenerArn) return;
+    try {
+      const weights = await deps.loadBalancer.getListenerWeights(config.listenerArn);
+      const total = weights.reduce((sum, w) => sum + w.weight, 0);
+      for (const cell of config.cells) {
+        const w = weights.find((x) => x.targetGroupArn === cell.targetGroupArn);
+        if (!w) continue;
+        const dims = { Service: config.serviceName, AZ: cell.az };
+        deps.sink.put(M.listenerWeight, w.weight, 'None', dims);
+        deps.sink.put(M.listenerWeightShare, total > 0 ? (100 * w.weight) / total : 0, 'Percent', dims);
+      }
+    } catch (error) {
+      log.warn('listener weights not read', {
+        listenerArn: config.listenerArn,
+        error: (error as Error).message,
+      });
+    }
+  }
+
   async function onSchedule(): Promise<AvailabilityResult> {
     const nowMs = deps.clock.nowMs();
     const probes = await runProbes();
+    await publishWeights();
     // The newest minutes are not published yet; reading them as zero would fake a gap or an outage.
     const endMs = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS - config.metricLagMinutes * MINUTE_MS;
     const boundary = Math.floor((endMs - 6 * HOUR_MS) / HOUR_MS) * HOUR_MS;

@@ -1,4 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AwsLoadBalancer } from '../adapters/aws/load-balancer';
 import { CloudWatchMetricReader } from '../adapters/aws/metric-reader';
 import { createS3Client, S3ObjectStore } from '../adapters/aws/s3-object-store';
 import { EmfMetricSink, logger } from '../adapters/aws/telemetry';
@@ -24,6 +26,7 @@ export const handler = createAvailabilityHandler({
   metrics: new CloudWatchMetricReader(new CloudWatchClient({})),
   sink: new EmfMetricSink(),
   probe: new FetchUrlProbe(),
+  loadBalancer: new AwsLoadBalancer(new ElasticLoadBalancingV2Client({})),
   clock: systemClock,
   log,
   config,

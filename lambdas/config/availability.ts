@@ -85,6 +85,8 @@ export const AVAILABILITY_METRICS = {
   probeCount: 'EndToEndProbeCount',
   probeFailures: 'EndToEndProbeFailures',
   probeLatency: 'EndToEndProbeLatency',
+  listenerWeight: 'ListenerWeight',
+  listenerWeightShare: 'ListenerWeightShare',
 } as const;
 
 /** One cell as the availability function reads its ALB metrics. */
@@ -92,6 +94,8 @@ export const availabilityCellSchema = z.object({
   az: z.string().regex(/^[a-z0-9-]+$/),
   /** The `TargetGroup` dimension value, `targetgroup/<name>/<id>`. */
   targetGroup: z.string().startsWith('targetgroup/'),
+  /** The target group's ARN, to match the listener's weights to the AZ. */
+  targetGroupArn: z.string().startsWith('arn:').optional(),
 });
 
 /** Where the failover work's zonal prober publishes per-AZ probe counts (a seam; optional). */
@@ -115,6 +119,8 @@ export const availabilityRuntimeSchema = z.object({
   /** SLO as a fraction, e.g. 0.999. */
   slo: z.number().gt(0).lt(1),
   sloWindow: z.string().regex(/^[1-9][0-9]*d$/),
+  /** The weighted listener; when set, the per-AZ weights are published for the dashboard. */
+  listenerArn: z.string().startsWith('arn:').optional(),
   /** End-to-end probe URL through the ALB; absent when the probe is off. */
   probeUrl: z.url().optional(),
   probesPerRun: z.number().int().min(1),

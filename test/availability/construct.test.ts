@@ -100,7 +100,12 @@ describe('the availability function and its schedule', () => {
       DNSName: 'bulkhead-1.us-east-1.elb.amazonaws.com',
     };
     const text = join
-      .map((part) => (typeof part === 'string' ? part : fake[(part as CfnProps)['Fn::GetAtt'][1]]))
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        const p = part as CfnProps;
+        // Refs here are ARNs (listener, target groups) or alarm names: an ARN-shaped stand-in fits both.
+        return p.Ref ? `arn:aws:test:${p.Ref}` : fake[p['Fn::GetAtt'][1]];
+      })
       .join('');
     const runtime = availabilityRuntimeSchema.parse(JSON.parse(text));
     expect(runtime).toMatchObject({
@@ -113,6 +118,22 @@ describe('the availability function and its schedule', () => {
       metricLagMinutes: 2,
     });
     expect(runtime.cells.map((c) => c.az)).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    expect(runtime.listenerArn).toMatch(/^arn:aws:test:ZonalServiceLoadBalancerHttp/);
+    expect(Object.values(runtime.incidentAlarms).sort()).toEqual([
+      'az:us-east-1a',
+      'az:us-east-1a',
+      'az:us-east-1b',
+      'az:us-east-1b',
+      'az:us-east-1c',
+      'az:us-east-1c',
+    ]);
+    expect(runtime.zonalProbe).toMatchObject({
+      namespace: 'Bulkhead',
+      countMetric: 'ProbeCount',
+      failuresMetric: 'ProbeFailures',
+      azDimension: 'AvailabilityZone',
+      dimensions: { service: 'zonal-prober', LoadBalancer: 'app/bulkhead/0123' },
+    });
   });
 
   test('GIVEN scheduleMinutes 5 THEN it runs every 5 minutes, and incident alarms reach it through their own rule', () => {
@@ -244,10 +265,17 @@ describe('dashboard', () => {
     expect(body(built.template, 'Bulkhead-availability')).toContain(needle);
   });
 
-  test('GIVEN no backup metric or action logs THEN there is no backup widget or Logs Insights widget', () => {
+  test("GIVEN the stack THEN the failover functions' logs feed a Logs Insights widget, and no backup metric means no backup widget", () => {
     const b = body(built.template, 'Bulkhead-availability');
     expect(b).not.toContain('Backup freshness');
-    expect(b).not.toContain('SOURCE');
+    expect(b).toContain("Bulkhead's recent actions");
+    expect(b).toContain('decision recorded');
+    expect(b).toContain('FailoverzoneshifterLogs');
+    expect(b).toContain('FailovertaskreplacerLogs');
+  });
+
+  test('GIVEN the listener THEN the weight share per AZ is on the dashboard', () => {
+    expect(body(built.template, 'Bulkhead-availability')).toContain('ListenerWeightShare');
   });
 
   test('GIVEN a backup metric and action log groups THEN both widgets appear', () => {
@@ -269,13 +297,18 @@ describe('least privilege', () => {
     return policies[0][1].PolicyDocument.Statement as CfnProps[];
   }
 
-  test('GIVEN the role THEN only actions that cannot be resource-scoped take "*": cloudwatch:GetMetricData and X-Ray', () => {
+  test('GIVEN the role THEN only actions that cannot be resource-scoped take "*": GetMetricData, DescribeListeners, X-Ray', () => {
     const star = statements(built.template)
       .filter((s) => s.Resource === '*')
       .flatMap((s) => [s.Action].flat())
       .sort();
     // GetMetricData and the X-Ray trace writes have no resource-level permissions in IAM.
-    expect(star).toEqual(['cloudwatch:GetMetricData', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    expect(star).toEqual([
+      'cloudwatch:GetMetricData',
+      'elasticloadbalancing:DescribeListeners',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
   });
 
   test('GIVEN the role THEN S3 access is list-by-prefix, read incidents/ and audit/, write incidents/ only', () => {
@@ -300,5 +333,20 @@ describe('least privilege', () => {
   test('GIVEN the stack THEN cdk-nag AwsSolutions has nothing unacknowledged on the availability resources', () => {
     expect(unacknowledgedNagFindings(built).filter((f) => f.includes('Availability'))).toEqual([]);
     expect(custom.nag.filter((f) => f.includes('Extra'))).toEqual([]);
+  });
+});
+
+describe('wiring with the failover construct', () => {
+  test("GIVEN the stack THEN every failover impairment alarm's state changes reach the availability function", () => {
+    const rule = resourcesOf(built.template, 'AWS::Events::Rule').find(([id]) =>
+      id.startsWith('AvailabilityIncidentAlarms'),
+    );
+    expect(rule).toBeDefined();
+    const resources = JSON.stringify(rule?.[1].EventPattern.resources);
+    const { stack } = built;
+    const alarms = Object.values(stack.failover.impairmentAlarms).flatMap((a) => [a.alb, a.probe]);
+    expect(alarms).toHaveLength(6); // 3 AZs x (ALB, probe)
+    const ids = alarms.map((a) => stack.getLogicalId(a.node.defaultChild as cloudwatch.CfnAlarm));
+    for (const id of ids) expect(resources).toContain(id);
   });
 });

@@ -256,6 +256,43 @@ describe('availability handler on a schedule', () => {
   });
 });
 
+describe('listener weights', () => {
+  test('GIVEN a listener with AZ b evacuated WHEN the schedule fires THEN each AZ weight and share are published', async () => {
+    const cw = cloudWatch({ badFrom: 0, badUntil: 0 });
+    const sink = new RecordingSink();
+    const handler = createAvailabilityHandler({
+      store: new MemoryObjectStore(() => T),
+      metrics: new CloudWatchMetricReader(cw as unknown as CloudWatchClient),
+      sink,
+      probe: new ScriptedProbe([{ ok: true, status: 200, latencyMs: 5 }]),
+      clock: { nowMs: () => T },
+      log: new RecordingLog(),
+      loadBalancer: {
+        getListenerWeights: async () => [
+          { targetGroupArn: 'arn:tg/a', weight: 3 },
+          { targetGroupArn: 'arn:tg/b', weight: 0 },
+        ],
+        setListenerWeights: async () => {
+          throw new Error('the availability function never writes weights');
+        },
+        describeTargetHealth: async () => [],
+      },
+      config: {
+        ...config,
+        listenerArn: 'arn:listener',
+        cells: [
+          { ...config.cells[0], targetGroupArn: 'arn:tg/a' },
+          { ...config.cells[1], targetGroupArn: 'arn:tg/b' },
+        ],
+      },
+    });
+    await handler(tick);
+    expect(sink.find('ListenerWeight', { AZ: 'us-east-1a' })[0]?.value).toBe(3);
+    expect(sink.find('ListenerWeightShare', { AZ: 'us-east-1a' })[0]?.value).toBe(100);
+    expect(sink.find('ListenerWeightShare', { AZ: 'us-east-1b' })[0]?.value).toBe(0);
+  });
+});
+
 describe('availability handler on alarm state changes', () => {
   const alarm = (value: string, timestamp: string, alarmName = 'bulkhead-us-east-1a-impaired') => ({
     version: '0',
