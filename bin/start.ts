@@ -5,18 +5,29 @@ import { buildApp, REPO_ROOT, runEntryPoint } from './build-app';
 
 /**
  * `npm start` until the drill exists: synthesizes the stack offline (cdk-nag included, so a finding
- * fails here as it fails `cdk synth`) and prints what would be deployed.
+ * fails here as it fails `cdk synth`) and prints what would be deployed. Lambda bundling is skipped
+ * unless `--bundle` is given: the template is the same, only the asset hashes differ, and
+ * `cdk synth`/`cdk deploy` build the bundles themselves.
  */
 function main(): void {
+  const bundle = process.argv.includes('--bundle');
   const started = performance.now();
-  const built = buildApp({ appProps: { outdir: path.join(REPO_ROOT, 'cdk.out') } });
+  const built = buildApp({
+    appProps: {
+      outdir: path.join(REPO_ROOT, 'cdk.out'),
+      context: bundle ? {} : { 'aws:cdk:bundling-stacks': [] },
+    },
+  });
   const assembly = built.app.synth();
   const ms = performance.now() - started;
   const { stack } = built;
   const { config } = stack;
   const artifact = assembly.getStackByName(stack.stackName);
   const resources = Object.keys(artifact.template.Resources ?? {}).length;
-  const outputs = Object.keys(artifact.template.Outputs ?? {});
+  const outputs = Object.entries<{ Description?: string }>(artifact.template.Outputs ?? {});
+  const functions = Object.values<{ Type: string }>(artifact.template.Resources ?? {}).filter(
+    (r) => r.Type === 'AWS::Lambda::Function',
+  ).length;
   const s = config.service;
   const tg = config.targetGroup;
   const image =
@@ -25,6 +36,7 @@ function main(): void {
 
   const lines = [
     `Bulkhead: synthesized stack ${stack.stackName} offline in ${(ms / 1000).toFixed(1)} s (${resources} resources, cdk-nag AwsSolutions: no unacknowledged findings)`,
+    `  lambdas     ${functions} functions, ${bundle ? 'bundled' : 'not bundled (npm start -- --bundle, or npx cdk synth, builds them)'}`,
     `  target      account ${built.account}, region ${built.region}${built.usingDefaults ? " (offline defaults from cdk.json; cdk deploy targets your credentials' account and region)" : ''}`,
     `  AZs         ${stack.cellAzs.join(', ')} (${stack.cellAzs.length} cells, ${config.natGateways ?? stack.cellAzs.length} NAT gateways)`,
     `  image       ${image}, port ${s.port}, ${s.cpu} CPU units / ${s.memoryMiB} MiB`,
@@ -37,10 +49,12 @@ function main(): void {
     `  alarms      SNS topic${config.alarmEmail ? `, e-mail to ${config.alarmEmail}` : ' (no alarmEmail configured)'}`,
     `  volume      EFS (encrypted, one mount target per AZ) at ${config.volume.mountPath}`,
     '  endpoints',
-    `    ${scheme}://<ALB DNS name>/   (known after deploy: stack output ${outputs.includes('Endpoint') ? 'Endpoint' : '?'})`,
+    `    ${scheme}://<ALB DNS name>/   (known after deploy: stack output Endpoint)`,
     config.certificateArn
       ? '    http://<ALB DNS name>/    redirects to https'
       : '    (HTTP only: a demo default; set certificateArn for HTTPS)',
+    '  outputs',
+    ...outputs.map(([name, o]) => `    ${name.padEnd(16)} ${o.Description ?? ''}`),
     `  template    ${path.relative(process.cwd(), artifact.templateFullPath)}`,
     '  deploy      npx cdk bootstrap && npx cdk deploy   (see README: Deploying to your account)',
   ];
