@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { registerAvailability } from './availability';
+import { registerBackup } from './backup';
 import { registerDrill } from './drill';
+import { registerForget } from './forget';
 import { registerPause, registerResume } from './pause';
+import { registerPrune } from './prune';
+import { registerRestore } from './restore';
+import { registerSnapshots } from './snapshots';
+import { registerVerify } from './verify';
 
 /**
  * Every CLI command registers itself here, one line each, so `cli/main.ts` never changes when a
@@ -12,4 +18,10 @@ export function registerCommands(program: Command): void {
   registerDrill(program);
   registerPause(program);
   registerResume(program);
+  registerBackup(program);
+  registerSnapshots(program);
+  registerRestore(program);
+  registerVerify(program);
+  registerForget(program);
+  registerPrune(program);
 }

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { DirObjectStore } from '../../lambdas/adapters/local/dir-object-store';
+import { type CodecSet, runtimeCodecs } from '../../lambdas/core/snapshot/codec';
+import { LeaseHeldError } from '../../lambdas/core/snapshot/repo-lease';
+import { Repository, RepositoryError } from '../../lambdas/core/snapshot/repository';
+import type { ObjectStore } from '../../lambdas/ports/object-store';
+import { CliError, EXIT } from './exit-codes';
+import { nativeZstdCodec } from './native-zstd';
+
+/** Where the CLI puts a repository when neither --repo nor BULKHEAD_REPO says. */
+export const DEFAULT_REPO = '.bulkhead/repo';
+
+/** Options every repository command takes. */
+export interface RepoOptions {
+  readonly repo?: string;
+  readonly endpoint?: string;
+  readonly json?: boolean;
+  readonly codec?: string;
+}
+
+/** Adds --repo, --endpoint and --json. */
+export function withRepoOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '-r, --repo <url>',
+      `repository: a directory, or s3://bucket/prefix (env BULKHEAD_REPO; default ${DEFAULT_REPO})`,
+    )
+    .option('--endpoint <url>', 'S3-compatible endpoint for s3:// repositories, e.g. http://127.0.0.1:4568')
+    .option('--json', 'print one JSON document for scripts instead of text');
+}
+
+/** Parses a repository URL into an ObjectStore; the AWS SDK is loaded only for s3:// URLs (it costs ~0.3 s). */
+export async function storeFor(url: string, endpoint?: string): Promise<ObjectStore> {
+  if (url.startsWith('s3://')) {
+    const rest = url.slice(5);
+    const slash = rest.indexOf('/');
+    const bucket = slash < 0 ? rest : rest.slice(0, slash);
+    const prefix = slash < 0 ? '' : rest.slice(slash + 1);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+      throw new CliError(`bad S3 bucket name in --repo ${JSON.stringify(url)}`, EXIT.usage);
+    }
+    // require, not import(): the bin runs through tsx's CommonJS hook, which resolves extensionless require only.
+    const { createS3Client, S3ObjectStore } =
+      require('../../lambdas/adapters/aws/s3-object-store') as typeof import('../../lambdas/adapters/aws/s3-object-store');
+    return new S3ObjectStore({ client: createS3Client({ endpoint }), bucket, prefix });
+  }
+  if (/^[a-z0-9+]+:\/\//i.test(url)) {
+    throw new CliError(
+      `unsupported repository URL ${JSON.stringify(url)}: use a directory or s3://bucket/prefix`,
+      EXIT.usage,
+    );
+  }
+  return new DirObjectStore(path.resolve(url));
+}
+
+/** The codecs the CLI has: node:zlib's zstd where present, else the native binding, plus the fallbacks. */
+export function cliCodecs(preferred?: string): CodecSet {
+  try {
+    return runtimeCodecs(nativeZstdCodec(), preferred);
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
+  }
+}
+
+/** Resolves the repository URL from the option, then the env, then the default. */
+export function repoUrl(opts: RepoOptions): string {
+  return opts.repo ?? process.env.BULKHEAD_REPO ?? DEFAULT_REPO;
+}
+
+/** Opens the repository, or creates it when `create` (backup). */
+export async function openRepo(opts: RepoOptions, create = false): Promise<Repository> {
+  const store = await storeFor(repoUrl(opts), opts.endpoint);
+  const codecs = cliCodecs(opts.codec);
+  try {
+    if (create) {
+      return await Repository.init(store, codecs, { id: randomUUID(), nowMs: Date.now() });
+    }
+    return await Repository.open(store, codecs);
+  } catch (error) {
+    if (error instanceof RepositoryError)
+      throw new CliError(`${repoUrl(opts)}: ${error.message}`, EXIT.noRepository);
+    throw error;
+  }
+}
+
+/** This process's lease holder name. */
+export function holderName(): string {
+  return `cli:${hostname()}:${process.pid}`;
+}
+
+/** A CLI holder on this host whose process is gone (killed, crashed): its lease can be broken at once. */
+export function isHolderDead(holder: string): boolean {
+  const m = /^cli:(.+):(\d+)$/.exec(holder);
+  if (!m || m[1] !== hostname() || Number(m[2]) === process.pid) return false;
+  try {
+    process.kill(Number(m[2]), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** The lease options every CLI command uses: 5 min TTL, renewed while working. */
+export function cliLease(waitMs: number) {
+  return { holder: holderName(), ttlMs: 5 * 60_000, nowMs: Date.now, waitMs, isHolderDead };
+}
+
+/** Runs a command body, mapping known errors to exit codes and messages on stderr. */
+export async function runCommand(json: boolean | undefined, body: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await body();
+  } catch (error) {
+    const code =
+      error instanceof CliError
+        ? error.exitCode
+        : error instanceof LeaseHeldError
+          ? EXIT.locked
+          : error instanceof RepositoryError
+            ? EXIT.noRepository
+            : EXIT.failed;
+    const msg = error instanceof Error ? error.message : String(error);
+    if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: msg, exitCode: code })}\n`);
+    process.stderr.write(`bulkhead: ${msg}\n`);
+    process.exitCode = code;
+  }
+}
+
+/** Parses a number option inside an action (so a bad value exits 2), naming the bad value. */
+export function numberOption(
+  name: string,
+  value: string | undefined,
+  opts: { min?: number; max?: number; integer?: boolean } = {},
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  const min = opts.min ?? 0;
+  const max = opts.max ?? Number.MAX_SAFE_INTEGER;
+  if (
+    value.trim() === '' ||
+    !Number.isFinite(n) ||
+    n < min ||
+    n > max ||
+    (opts.integer && !Number.isInteger(n))
+  ) {
+    throw new CliError(
+      `${name} must be ${opts.integer ? 'an integer' : 'a number'} between ${min} and ${max}, got ${JSON.stringify(value)}`,
+      EXIT.usage,
+    );
+  }
+  return n;
+}
+
+/** Human-readable bytes. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+}

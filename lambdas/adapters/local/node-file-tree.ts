@@ -1,0 +1,102 @@
+import { promises as fs, constants as fsc } from 'node:fs';
+import * as path from 'node:path';
+import type { RestoreTarget, SourceFile, SourceStat, SourceTree } from '../../ports/file-tree';
+
+function join(root: string, rel: string): string {
+  return rel === '' ? root : path.join(root, ...rel.split('/'));
+}
+
+/** A {@link SourceTree} over a local directory (the EFS mount on Lambda, any directory in the CLI). */
+export class NodeSourceTree implements SourceTree {
+  constructor(readonly root: string) {}
+
+  readdir(rel: string): Promise<string[]> {
+    return fs.readdir(join(this.root, rel));
+  }
+
+  async lstat(rel: string): Promise<SourceStat> {
+    const st = await fs.lstat(join(this.root, rel), { bigint: true });
+    const kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
+    return {
+      kind,
+      mode: Number(st.mode & 0o7777n),
+      size: Number(st.size),
+      mtimeNs: st.mtimeNs.toString(),
+      inode: st.ino.toString(),
+    };
+  }
+
+  readlink(rel: string): Promise<string> {
+    return fs.readlink(join(this.root, rel));
+  }
+
+  async open(rel: string): Promise<SourceFile> {
+    // O_NOATIME where allowed keeps backups from dirtying atimes; it needs file ownership, so fall back.
+    const file = join(this.root, rel);
+    const handle = await fs.open(file, fsc.O_RDONLY | fsc.O_NOATIME).catch(() => fs.open(file, 'r'));
+    return {
+      read: async (buf, offset, length) => (await handle.read(buf, offset, length)).bytesRead,
+      close: () => handle.close(),
+    };
+  }
+}
+
+/**
+ * Nanoseconds to the seconds double utimes takes. libuv truncates to whole microseconds, and a double
+ * at today's epoch resolves ~0.24 µs, so aim at the middle of the microsecond: the file gets exactly
+ * the recorded time truncated to 1 µs.
+ */
+function seconds(ns: string): number {
+  const us = BigInt(ns) / 1000n;
+  return Number(us / 1_000_000n) + (Number(us % 1_000_000n) + 0.5) / 1e6;
+}
+
+/** A {@link RestoreTarget} writing into a local directory. */
+export class NodeRestoreTarget implements RestoreTarget {
+  constructor(readonly root: string) {}
+
+  async mkdir(rel: string): Promise<void> {
+    await fs.mkdir(join(this.root, rel), { recursive: true });
+  }
+
+  async writeFile(rel: string, data: Uint8Array): Promise<void> {
+    await fs.writeFile(join(this.root, rel), data);
+  }
+
+  async createFile(rel: string, size: number): Promise<void> {
+    const handle = await fs.open(join(this.root, rel), 'w');
+    try {
+      await handle.truncate(size);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async writeAt(rel: string, data: Uint8Array, position: number): Promise<void> {
+    const handle = await fs.open(join(this.root, rel), 'r+');
+    try {
+      let done = 0;
+      while (done < data.length) {
+        const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+        done += bytesWritten;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async symlink(rel: string, target: string): Promise<void> {
+    const file = join(this.root, rel);
+    await fs.rm(file, { force: true });
+    await fs.symlink(target, file);
+  }
+
+  async chmod(rel: string, mode: number): Promise<void> {
+    await fs.chmod(join(this.root, rel), mode);
+  }
+
+  async setMtime(rel: string, mtimeNs: string): Promise<void> {
+    const s = seconds(mtimeNs);
+    await fs.lutimes(join(this.root, rel), s, s);
+  }
+}

@@ -1,0 +1,326 @@
+import { createHash } from 'node:crypto';
+import type { SourceFile, SourceStat, SourceTree } from '../../ports/file-tree';
+import { type ChunkerParams, chunkerMasks, cutPoint } from './chunker';
+import { InFlight, Semaphore } from './concurrency';
+import {
+  type BackupStats,
+  type Checkpoint,
+  encodeTree,
+  FORMAT_VERSION,
+  KEYS,
+  type SkippedEntry,
+  type SnapshotManifest,
+  sha256,
+  sourceKey,
+  type TreeNode,
+} from './format';
+import { PackWriter } from './pack-writer';
+import { type Repository, treeChunks } from './repository';
+
+/** Options of {@link runBackup}. */
+export interface BackupOptions {
+  /** Recorded in the snapshot; with `path`, picks the parent snapshot. */
+  readonly hostname: string;
+  /** The backed-up root as the user named it. */
+  readonly path: string;
+  /** The Clock. */
+  readonly nowMs: () => number;
+  /**
+   * Parent snapshot ID, or `none` to read every file.
+   * @default the latest snapshot of the same hostname and path
+   */
+  readonly parent?: string;
+  readonly tags?: readonly string[];
+  /**
+   * Asked before each file that must be read: true makes the run stop reading, write its index and
+   * a checkpoint, and return `checkpointed` (the Lambda passes "remaining time < margin").
+   * @default never
+   */
+  readonly shouldStop?: () => boolean;
+  /** Called between files; the caller renews its lease here when due. */
+  readonly heartbeat?: () => Promise<void>;
+  readonly onProgress?: (p: BackupProgress) => void;
+  /** @default 4 files read at once */
+  readonly fileConcurrency?: number;
+  /** @default 4 blobs compressing at once per file */
+  readonly blobConcurrency?: number;
+}
+
+/** Running totals for progress display. */
+export interface BackupProgress {
+  readonly files: number;
+  readonly bytesRead: number;
+  readonly bytesAdded: number;
+  readonly bytesSeen: number;
+}
+
+/** How a run ended. */
+export type BackupResult =
+  | {
+      readonly status: 'complete';
+      readonly snapshotId: string;
+      readonly stats: BackupStats;
+      readonly skipped: readonly SkippedEntry[];
+      readonly recoveredPacks: number;
+      readonly resumed: boolean;
+    }
+  | {
+      readonly status: 'checkpointed';
+      readonly stats: BackupStats;
+      readonly skipped: readonly SkippedEntry[];
+      readonly recoveredPacks: number;
+      readonly resumed: boolean;
+    };
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function childPath(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}
+
+/** Reads a file and yields its content-defined chunks. */
+async function* fileChunks(
+  file: SourceFile,
+  params: ChunkerParams,
+  sizeHint: number,
+): AsyncGenerator<Uint8Array> {
+  const masks = chunkerMasks(params);
+  // Small files get a buffer just over their size; large ones 4 x max so compaction moves little.
+  let buf = new Uint8Array(Math.max(64 * 1024, Math.min(sizeHint + 1, params.maxSize * 4)));
+  let start = 0;
+  let end = 0;
+  let eof = false;
+  for (;;) {
+    while (!eof && end - start < params.maxSize) {
+      if (end === buf.length) {
+        if (start > 0) {
+          buf.copyWithin(0, start, end);
+          end -= start;
+          start = 0;
+        } else {
+          const bigger = new Uint8Array(Math.min(buf.length * 2, params.maxSize * 4));
+          bigger.set(buf.subarray(0, end));
+          buf = bigger;
+        }
+      }
+      const n = await file.read(buf, end, buf.length - end);
+      if (n === 0) eof = true;
+      else end += n;
+    }
+    if (end === start) return;
+    const len = cutPoint(buf, start, end, params, masks);
+    yield buf.slice(start, start + len);
+    start += len;
+  }
+}
+
+/**
+ * Backs a source tree up into the repository: walks it, skips files whose size, mtime and inode
+ * match the parent snapshot (or a checkpoint), chunks and stores the rest, then writes packs → index
+ * → snapshot. Unreadable entries are recorded in the snapshot and skipped. The caller holds the lease.
+ */
+export async function runBackup(
+  repo: Repository,
+  source: SourceTree,
+  opts: BackupOptions,
+): Promise<BackupResult> {
+  const started = opts.nowMs();
+  await repo.loadIndex();
+  const recovered = await repo.recoverUnindexedPacks();
+  const src = sourceKey(opts.hostname, opts.path);
+
+  // Parent: the latest snapshot of this source, overlaid by a checkpoint left by a cut-short run.
+  const checkpoint = await repo.getMeta<Checkpoint>(KEYS.checkpoint(src));
+  let parentId: string | undefined;
+  const previous = new Map<string, TreeNode>();
+  if (opts.parent !== 'none') {
+    const parent = opts.parent
+      ? await repo.findSnapshot(opts.parent)
+      : (await repo.listSnapshots()).filter((s) => s.manifest.source === src).pop();
+    if (parent) {
+      parentId = parent.id;
+      for (const n of await repo.readTree(parent.manifest.tree)) previous.set(n.path, n);
+    }
+  }
+  if (checkpoint) {
+    for (const n of await repo.readTree(checkpoint.tree)) previous.set(n.path, n);
+  }
+
+  const writer = new PackWriter(repo);
+  const nodes: TreeNode[] = [];
+  const skipped: SkippedEntry[] = [];
+  const fsOps = new Semaphore(32);
+  const fileReads = new Semaphore(opts.fileConcurrency ?? 4);
+  const blobConcurrency = opts.blobConcurrency ?? 4;
+  const params = repo.config.chunker;
+  let stopped = false;
+  const counts = { files: 0, dirs: 0, symlinks: 0, unchanged: 0, bytesTotal: 0, bytesRead: 0 };
+  const progress = () =>
+    opts.onProgress?.({
+      files: counts.files,
+      bytesRead: counts.bytesRead,
+      bytesAdded: writer.bytesAdded,
+      bytesSeen: counts.bytesTotal,
+    });
+
+  const storeFile = async (rel: string, st: SourceStat): Promise<TreeNode | undefined> => {
+    const base = {
+      path: rel,
+      type: 'file' as const,
+      mode: st.mode,
+      mtimeNs: st.mtimeNs,
+      size: st.size,
+      inode: st.inode,
+    };
+    const old = previous.get(rel);
+    if (
+      old?.type === 'file' &&
+      old.size === st.size &&
+      old.mtimeNs === st.mtimeNs &&
+      old.inode === st.inode &&
+      (old.content ?? []).every((id) => repo.blobs.has(id))
+    ) {
+      counts.unchanged++;
+      return { ...base, content: old.content };
+    }
+    return fileReads.run(async () => {
+      if (stopped || opts.shouldStop?.()) {
+        stopped = true;
+        return undefined;
+      }
+      const content: string[] = [];
+      let size = 0;
+      let file: SourceFile;
+      try {
+        file = await source.open(rel);
+      } catch (error) {
+        skipped.push({ path: rel, error: message(error) });
+        return undefined;
+      }
+      const adds = new InFlight(blobConcurrency);
+      try {
+        for await (const chunk of fileChunks(file, params, st.size)) {
+          const id = createHash('sha256').update(chunk).digest('hex');
+          content.push(id);
+          size += chunk.length;
+          counts.bytesRead += chunk.length;
+          if (writer.claim(id)) await adds.add(writer.add(id, 'data', chunk));
+        }
+      } catch (error) {
+        await adds.drain();
+        skipped.push({ path: rel, error: message(error) });
+        return undefined;
+      } finally {
+        await file.close().catch(() => undefined);
+      }
+      await adds.drain();
+      progress();
+      await opts.heartbeat?.();
+      // The size read wins over the size stat'ed: the file may have changed while we read it.
+      return { ...base, size, content };
+    });
+  };
+
+  const visit = async (rel: string, st: SourceStat): Promise<void> => {
+    if (st.kind === 'dir') {
+      let names: string[];
+      try {
+        names = await fsOps.run(() => source.readdir(rel));
+      } catch (error) {
+        skipped.push({ path: rel, error: message(error) });
+        return;
+      }
+      nodes.push({ path: rel, type: 'dir', mode: st.mode, mtimeNs: st.mtimeNs });
+      counts.dirs++;
+      await Promise.all(
+        names.map(async (name) => {
+          const child = childPath(rel, name);
+          let cst: SourceStat;
+          try {
+            cst = await fsOps.run(() => source.lstat(child));
+          } catch (error) {
+            skipped.push({ path: child, error: message(error) });
+            return;
+          }
+          await visit(child, cst);
+        }),
+      );
+    } else if (st.kind === 'symlink') {
+      try {
+        const target = await fsOps.run(() => source.readlink(rel));
+        nodes.push({ path: rel, type: 'symlink', mode: st.mode, mtimeNs: st.mtimeNs, target });
+        counts.symlinks++;
+      } catch (error) {
+        skipped.push({ path: rel, error: message(error) });
+      }
+    } else if (st.kind === 'file') {
+      const node = await storeFile(rel, st);
+      if (node) {
+        nodes.push(node);
+        counts.files++;
+        counts.bytesTotal += node.size ?? 0;
+      }
+    } else {
+      skipped.push({ path: rel, error: 'unsupported file type (socket, FIFO or device)' });
+    }
+  };
+
+  const rootStat = await source.lstat('');
+  if (rootStat.kind !== 'dir') throw new Error(`backup source ${opts.path} is not a directory`);
+  await visit('', rootStat);
+
+  // Tree blobs, then packs → index; the snapshot (or checkpoint) only after the index is written.
+  const treeIds: string[] = [];
+  for (const part of treeChunks(encodeTree(nodes))) {
+    const id = sha256(part);
+    treeIds.push(id);
+    if (writer.claim(id)) await writer.add(id, 'tree', part.slice());
+  }
+  await writer.writeIndex();
+
+  const stats: BackupStats = {
+    files: counts.files,
+    dirs: counts.dirs,
+    symlinks: counts.symlinks,
+    filesUnchanged: counts.unchanged,
+    bytesTotal: counts.bytesTotal,
+    bytesRead: counts.bytesRead,
+    bytesAdded: writer.bytesAdded,
+    blobsAdded: writer.blobsAdded,
+    packsWritten: writer.packsWritten,
+    durationMs: opts.nowMs() - started,
+  };
+  const common = { stats, skipped, recoveredPacks: recovered.length, resumed: checkpoint !== undefined };
+
+  if (stopped) {
+    const next: Checkpoint = {
+      version: FORMAT_VERSION,
+      startedMs: checkpoint?.startedMs ?? started,
+      writtenMs: opts.nowMs(),
+      source: src,
+      parent: parentId,
+      tree: treeIds,
+      invocations: (checkpoint?.invocations ?? 0) + 1,
+    };
+    await repo.store.put(KEYS.checkpoint(src), await repo.encodeMeta(next));
+    return { status: 'checkpointed', ...common };
+  }
+
+  const manifest: SnapshotManifest = {
+    version: FORMAT_VERSION,
+    timeMs: started,
+    hostname: opts.hostname,
+    path: opts.path,
+    source: src,
+    parent: parentId,
+    tree: treeIds,
+    stats,
+    skipped,
+    tags: opts.tags,
+  };
+  const snapshotId = await repo.putMeta(KEYS.snapshotPrefix, manifest);
+  if (checkpoint) await repo.store.delete(KEYS.checkpoint(src));
+  return { status: 'complete', snapshotId, ...common };
+}

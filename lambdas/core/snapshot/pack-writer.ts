@@ -1,0 +1,115 @@
+import { type BlobEntry, type BlobType, encodePack, KEYS, type PackEntry } from './format';
+import type { Repository } from './repository';
+
+interface Pending {
+  readonly entry: Omit<BlobEntry, 'offset'>;
+  readonly data: Uint8Array;
+}
+
+/**
+ * Collects new blobs into packs of about `packSize` bytes and uploads each as soon as it is full, with
+ * a bounded number of uploads in flight. A blob is known (not stored again) from the moment it is
+ * added, so two files sharing a new chunk store it once. Uploaded packs are listed in
+ * {@link uploaded} until {@link writeIndex} records them: packs → index.
+ */
+export class PackWriter {
+  private current: Pending[] = [];
+  private currentBytes = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly known = new Set<string>();
+  private failure: unknown;
+  /** Uploaded packs not yet in an index file. */
+  uploaded: PackEntry[] = [];
+  /** Stored bytes of blobs added. */
+  bytesAdded = 0;
+  blobsAdded = 0;
+  packsWritten = 0;
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly packSize = repo.config.packSize,
+    private readonly maxInFlight = 2,
+  ) {}
+
+  /** Is this blob in the repository or queued for it? */
+  has(id: string): boolean {
+    return this.known.has(id) || this.repo.blobs.has(id);
+  }
+
+  /** Claims a blob ID before the (async) compression, so concurrent adders store it once. Returns false if known. */
+  claim(id: string): boolean {
+    if (this.has(id)) return false;
+    this.known.add(id);
+    return true;
+  }
+
+  /** Compresses and queues a claimed blob; stores it raw when compression does not help. */
+  async add(id: string, type: BlobType, raw: Uint8Array): Promise<void> {
+    const codec = this.repo.codecs.write;
+    let data = await codec.compress(raw);
+    let codecName = codec.name;
+    if (data.length >= raw.length) {
+      data = raw;
+      codecName = 'none';
+    }
+    this.current.push({
+      entry: { id, type, codec: codecName, length: data.length, rawLength: raw.length },
+      data,
+    });
+    this.currentBytes += data.length;
+    this.bytesAdded += data.length;
+    this.blobsAdded++;
+    if (this.currentBytes >= this.packSize) await this.seal();
+  }
+
+  /** Queues an already-stored blob as is (prune's repack: no recompression). */
+  async addStored(entry: Omit<BlobEntry, 'offset'>, data: Uint8Array): Promise<void> {
+    this.known.add(entry.id);
+    this.current.push({ entry, data });
+    this.currentBytes += data.length;
+    this.bytesAdded += data.length;
+    this.blobsAdded++;
+    if (this.currentBytes >= this.packSize) await this.seal();
+  }
+
+  /** Starts uploading the current pack; waits while too many uploads are in flight. */
+  private async seal(): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.current.length === 0) return;
+    const blobs = this.current;
+    this.current = [];
+    this.currentBytes = 0;
+    const { bytes, entry } = encodePack(blobs);
+    const upload: Promise<void> = this.repo.store
+      .put(KEYS.pack(entry.id), bytes, { contentType: 'application/octet-stream' })
+      .then(
+        () => {
+          this.uploaded.push(entry);
+          this.repo.addPack(entry);
+          this.packsWritten++;
+        },
+        (error) => {
+          this.failure ??= error;
+        },
+      )
+      .finally(() => this.inFlight.delete(upload));
+    this.inFlight.add(upload);
+    while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
+    if (this.failure) throw this.failure;
+  }
+
+  /** Seals the current pack and waits for every upload. */
+  async flush(): Promise<void> {
+    await this.seal();
+    await Promise.all(this.inFlight);
+    if (this.failure) throw this.failure;
+  }
+
+  /** Flushes, then writes one index file for everything uploaded since the last call. */
+  async writeIndex(): Promise<void> {
+    await this.flush();
+    const packs = this.uploaded;
+    this.uploaded = [];
+    await this.repo.writeIndex(packs);
+  }
+}

@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { MemoryObjectStore } from '../../lambdas/adapters/memory/memory-object-store';
+import { runtimeCodecs } from '../../lambdas/core/snapshot/codec';
+import { Repository } from '../../lambdas/core/snapshot/repository';
+import type { ObjectStore } from '../../lambdas/ports/object-store';
+
+/** Small chunks and packs so tests cover many packs quickly. */
+export const SMALL = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 64 * 1024 };
+
+/** A repository with small chunks and packs. */
+export async function smallRepo(store: ObjectStore = new MemoryObjectStore()): Promise<Repository> {
+  return Repository.init(store, runtimeCodecs(), { id: 'test', nowMs: 0, ...SMALL });
+}
+
+/** A seeded PRNG (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Deterministic bytes. */
+export function randomBytes(rand: () => number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (rand() * 256) | 0;
+  return out;
+}
+
+/**
+ * Asserts two trees are the same: type, mode, size, content hash, link target, and mtime. Node's
+ * utimes takes seconds as a double (about 0.24 µs resolution at today's epoch), so mtimes must agree
+ * within 1 µs, not to the nanosecond.
+ */
+export async function expectSameTree(actual: string, expected: string): Promise<void> {
+  const a = await describeTree(actual);
+  const e = await describeTree(expected);
+  expect(Object.keys(a).sort()).toEqual(Object.keys(e).sort());
+  const strip = (r: Record<string, string>) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.replace(/ mtime=\d+$/, '')]));
+  expect(strip(a)).toEqual(strip(e));
+  for (const key of Object.keys(e)) {
+    const ta = BigInt(/mtime=(\d+)$/.exec(a[key])?.[1] ?? '0');
+    const te = BigInt(/mtime=(\d+)$/.exec(e[key])?.[1] ?? '0');
+    const diff = ta > te ? ta - te : te - ta;
+    if (diff > 1000n) throw new Error(`mtime of ${key} differs by ${diff} ns: ${a[key]} vs ${e[key]}`);
+  }
+}
+
+/** Everything restore must reproduce, per path: type, mode, mtime (ns), size, content hash, link target. */
+export async function describeTree(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (rel: string) => {
+    const full = rel === '' ? root : path.join(root, rel);
+    const st = await fs.lstat(full, { bigint: true });
+    const mtimeUs = st.mtimeNs.toString();
+    const mode = (st.mode & 0o7777n).toString(8);
+    if (st.isSymbolicLink()) out[rel] = `link ${await fs.readlink(full)} mtime=${mtimeUs}`;
+    else if (st.isFile()) {
+      const hash = createHash('sha256')
+        .update(await fs.readFile(full))
+        .digest('hex')
+        .slice(0, 16);
+      out[rel] = `file ${mode} size=${st.size} ${hash} mtime=${mtimeUs}`;
+    } else if (st.isDirectory()) {
+      out[rel] = `dir ${mode} mtime=${mtimeUs}`;
+      for (const name of (await fs.readdir(full)).sort()) await walk(rel === '' ? name : `${rel}/${name}`);
+    }
+  };
+  await walk('');
+  // The root's own mtime changes when the restore target is created; compare children only.
+  delete out[''];
+  return out;
+}
