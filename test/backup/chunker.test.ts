@@ -72,19 +72,20 @@ describe('FastCDC chunker', () => {
           edited.set(data.subarray(pos), pos + insert.length);
           const before = new Set(boundaries(data).map((b) => b + insert.length));
           const after = boundaries(edited);
-          // Boundaries past the edit (plus one max-size window to resync) all survive, shifted by the insertion.
-          const changed = after.filter((b) => b > pos + insert.length + 2 * P.maxSize && !before.has(b));
+          // Boundaries past the edit (plus a resync window of a few max-size chunks) all survive, shifted.
+          const changed = after.filter((b) => b > pos + insert.length + 4 * P.maxSize && !before.has(b));
           expect(changed).toEqual([]);
-          // And at most a few chunks differ in all.
+          // So nearly every chunk of the 64-chunk file is shared with the old version.
           const differing = after.filter((b) => !before.has(b)).length;
-          expect(differing).toBeLessThanOrEqual(4);
+          expect(differing).toBeLessThanOrEqual(8);
+          expect(after.length - differing).toBeGreaterThan(0.8 * after.length);
         },
       ),
     );
   });
 
   test('GIVEN random data WHEN chunked with the data params THEN the mean chunk is near the 1 MiB average', () => {
-    const data = randomBytes(prng(1), 48 * 1024 * 1024);
+    const data = randomBytes(prng(1), 32 * 1024 * 1024);
     const lens = chunkLengths(data, DATA_CHUNKER);
     const mean = data.length / lens.length;
     expect(mean).toBeGreaterThan(0.6 * 1024 * 1024);

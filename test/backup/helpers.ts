@@ -26,11 +26,11 @@ export function prng(seed: number): () => number {
   };
 }
 
-/** Deterministic bytes. */
+/** Deterministic bytes: 32 bits per PRNG call. */
 export function randomBytes(rand: () => number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = (rand() * 256) | 0;
-  return out;
+  const words = new Uint32Array(Math.ceil(n / 4));
+  for (let i = 0; i < words.length; i++) words[i] = (rand() * 4294967296) >>> 0;
+  return new Uint8Array(words.buffer, 0, n);
 }
 
 /**

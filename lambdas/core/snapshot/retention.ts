@@ -30,8 +30,8 @@ function isoWeek(d: Date): string {
   return `${t.getUTCFullYear()}-W${week}`;
 }
 
-const BUCKETS: readonly [keyof RetentionPolicy, (d: Date) => string][] = [
-  ['last', (d) => String(d.getTime())],
+const BUCKETS: readonly [keyof RetentionPolicy, (d: Date, id: string) => string][] = [
+  ['last', (_d, id) => id],
   ['hourly', (d) => d.toISOString().slice(0, 13)],
   ['daily', (d) => d.toISOString().slice(0, 10)],
   ['weekly', isoWeek],
@@ -58,7 +58,7 @@ export function applyRetention(items: readonly RetentionItem[], policy: Retentio
     const d = new Date(s.timeMs);
     const reasons: string[] = [];
     for (const [rule, bucketOf] of active) {
-      const bucket = bucketOf(d);
+      const bucket = bucketOf(d, s.id);
       if ((kept.get(rule) ?? 0) < (policy[rule] ?? 0) && lastBucket.get(rule) !== bucket) {
         lastBucket.set(rule, bucket);
         kept.set(rule, (kept.get(rule) ?? 0) + 1);
