@@ -116,69 +116,11 @@ export function resolveFailoverPolicy(config: FailoverConfig = {}): FailoverPoli
   };
 }
 
-/** Env var holding a function's runtime config (JSON, {@link failoverRuntimeSchema}). */
-export const FAILOVER_CONFIG_ENV = 'BULKHEAD_FAILOVER_CONFIG';
-/** Env var holding the state bucket's name. */
-export const STATE_BUCKET_ENV = 'BULKHEAD_STATE_BUCKET';
-
-const policySchema: z.ZodType<FailoverPolicy> = z.object({
-  detection: detectionSchema.required(),
-  zoneShift: zoneShiftSchema.required(),
-  taskReplacer: taskReplacerSchema.required(),
-  guard: guardSchema.required(),
-  dryRun: z.boolean(),
-}) as z.ZodType<FailoverPolicy>;
-
-/** One cell as the functions need it at runtime. */
-export const runtimeCellSchema = z.object({
-  az: z.string().min(1),
-  serviceName: z.string().min(1),
-  targetGroupArn: z.string().startsWith('arn:'),
-});
-
-/** Runtime config of the failover functions, passed as JSON in {@link FAILOVER_CONFIG_ENV}. */
-export const failoverRuntimeSchema = z.object({
-  clusterName: z.string().min(1),
-  clusterArn: z.string().startsWith('arn:'),
-  listenerArn: z.string().startsWith('arn:'),
-  /** Alarm names are `<alarmPrefix><az>-<kind>`; anything else is not ours. */
-  alarmPrefix: z.string().min(1),
-  cells: z.array(runtimeCellSchema).min(1).max(5),
-  policy: policySchema,
-  healthPath: z.string().startsWith('/'),
-  probeIntervalSeconds: z.number().int().min(1),
-  probeTimeoutMs: z.number().int().min(1),
-  runLeaseTtlMs: z.number().int().min(1000),
-});
-
-/** Validated runtime config. */
-export type FailoverRuntimeConfig = z.infer<typeof failoverRuntimeSchema>;
-
-/** Reads and validates the runtime config from an environment; throws with the bad value named. */
-export function readFailoverEnv(env: Readonly<Record<string, string | undefined>>): {
-  config: FailoverRuntimeConfig;
-  stateBucket: string;
-} {
-  const raw = env[FAILOVER_CONFIG_ENV];
-  const stateBucket = env[STATE_BUCKET_ENV];
-  if (!raw) throw new Error(`${FAILOVER_CONFIG_ENV} is not set`);
-  if (!stateBucket) throw new Error(`${STATE_BUCKET_ENV} is not set`);
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (error) {
-    throw new Error(`${FAILOVER_CONFIG_ENV} is not JSON (${(error as Error).message}): ${raw.slice(0, 200)}`);
-  }
-  const parsed = failoverRuntimeSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`${FAILOVER_CONFIG_ENV} is invalid: ${z.prettifyError(parsed.error)}`);
-  return { config: parsed.data, stateBucket };
-}
-
-/** The metric name prefix and dimensions the prober publishes under (namespace `Bulkhead`). */
-export const PROBE_METRICS = {
-  probes: 'ProbeCount',
-  failures: 'ProbeFailures',
-  failedTargets: 'ProbeFailedTargets',
-  latency: 'ProbeLatency',
-  successRate: 'ProbeSuccessRate',
-} as const;
+export {
+  FAILOVER_CONFIG_ENV,
+  type FailoverRuntimeConfig,
+  failoverRuntimeSchema,
+  PROBE_METRICS,
+  readFailoverEnv,
+  STATE_BUCKET_ENV,
+} from './failover-runtime';

@@ -1,4 +1,4 @@
-import type { FailoverRuntimeConfig } from '../config/failover';
+import type { FailoverRuntimeConfig } from '../config/failover-runtime';
 import type { AuditAction, AuditRecord } from '../core/audit-record';
 import { describeParseError, looseEventId, taskReplacerEventSchema } from '../core/failover-events';
 import { STOP_REASON_MARKER } from '../core/failover-policy';

@@ -1,7 +1,7 @@
 import { createEcs, createLoadBalancer, powertoolsLog } from '../adapters/aws/failover-clients';
 import { createS3Client, S3ObjectStore } from '../adapters/aws/s3-object-store';
 import { EmfMetricSink } from '../adapters/aws/telemetry';
-import { readFailoverEnv } from '../config/failover';
+import { readFailoverEnv } from '../config/failover-runtime';
 import { systemClock } from '../ports/clock';
 import { createTaskReplacerHandler } from './function';
 

@@ -1,4 +1,4 @@
-import type { FailoverRuntimeConfig } from '../config/failover';
+import type { FailoverRuntimeConfig } from '../config/failover-runtime';
 import { loadBalancerDimension, probeDimensions } from '../core/cell-metrics';
 import { describeParseError, scheduledEventSchema } from '../core/failover-events';
 import { foldProbeResults, type ProbeState, parseProbeState, probeStateKey } from '../core/probe-state';

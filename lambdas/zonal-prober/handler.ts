@@ -4,7 +4,7 @@ import { HighResolutionEmfSink } from '../adapters/aws/high-resolution-emf-sink'
 import { AwsLoadBalancer } from '../adapters/aws/load-balancer';
 import { createS3Client, S3ObjectStore } from '../adapters/aws/s3-object-store';
 import { NodeHttpProbe } from '../adapters/node/http-probe';
-import { readFailoverEnv } from '../config/failover';
+import { readFailoverEnv } from '../config/failover-runtime';
 import { systemClock } from '../ports/clock';
 import { realSleep } from '../ports/http-probe';
 import { createZonalProberHandler } from './function';

@@ -1,4 +1,4 @@
-import type { FailoverRuntimeConfig } from '../config/failover';
+import type { FailoverRuntimeConfig } from '../config/failover-runtime';
 import type { AuditAction, AuditRecord } from '../core/audit-record';
 import { cellMetricQueries, seriesToPeriods } from '../core/cell-metrics';
 import { type AzHealth, assessAzs } from '../core/detection';
