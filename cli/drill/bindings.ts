@@ -5,6 +5,7 @@ import type { SimLoadBalancer } from '../../lambdas/adapters/sim/sim-load-balanc
 import type { SimAlarmDefinition } from '../../lambdas/adapters/sim/sim-region';
 import type { Topology } from '../../lambdas/adapters/sim/topology';
 import type { Clock } from '../../lambdas/ports/clock';
+import type { Sleep } from '../../lambdas/ports/http-probe';
 import type { Log } from '../../lambdas/ports/log';
 import type { Scenario } from './scenario';
 
@@ -23,6 +24,8 @@ export interface DrillContext {
   readonly ports: DrillPorts;
   /** Draws for probes and other function-side randomness. */
   readonly rng: Prng;
+  /** Waits in simulated time: resolves when the drill's clock reaches now + ms. */
+  readonly sleep: Sleep;
   /** Local directory of the data volume (scenarios with a volume). */
   readonly volumeDir?: string;
   /** Local directory for the backup repository. */
@@ -36,6 +39,11 @@ export interface HandlerBinding {
   readonly matches?: (event: EventBridgeEvent<unknown>) => boolean;
   /** A schedule rule (`rate(n seconds)`); the drill puts a "Scheduled Event" for it. */
   readonly scheduleS?: number;
+  /**
+   * The invocation outlives its tick (it sleeps in simulated time, like the prober pacing its
+   * rounds): the drill starts it and keeps the world moving instead of awaiting it.
+   */
+  readonly background?: boolean;
   /** Runs the function's real handler on one raw event. */
   readonly invoke: (event: unknown) => Promise<unknown>;
 }

@@ -181,7 +181,7 @@ function measureClaims(name: string, bulkhead: RunResult, baseline: RunResult): 
             : 'no rollback',
           pass:
             rollback !== undefined &&
-            String((rollback.params as { taskDefinition: string }).taskDefinition).endsWith(':1'),
+            (rollback.params as { taskDefinition: string }).taskDefinition === bulkhead.startTaskDefinition,
         },
         {
           claim: "MTTR well under the baseline's (≤ 50%)",

@@ -11,6 +11,7 @@ import {
   createPlainEcsTopology,
   type Topology,
 } from '../../lambdas/adapters/sim/topology';
+import { resolveFailoverPolicy } from '../../lambdas/config/failover';
 import type { AuditRecord } from '../../lambdas/core/audit-record';
 import { RecordingLog } from '../../lambdas/ports/log';
 import type { DrillContext, HandlerBinding, Integration } from './bindings';
@@ -50,7 +51,11 @@ export interface RunResult {
   }[];
   /** Tasks per AZ at the start. */
   readonly tasksPerAz: number;
+  /** The task definition every service ran at the start (the last good one). */
+  readonly startTaskDefinition: string;
   readonly volume?: VolumeOutcome;
+  /** What Bulkhead's availability function reported in its last run (bulkhead side). */
+  readonly availabilityFunction?: unknown;
 }
 
 /** Options of {@link runScenario}. */
@@ -74,8 +79,11 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     rps: scenario.topology.rps,
     taskCapacityRps: scenario.topology.taskCapacityRps,
   };
+  // The zone-shifter expects every in-service cell at its policy's equal weight; the listener starts there.
   const topology: Topology =
-    mode === 'bulkhead' ? createCellTopology(topoOptions) : createPlainEcsTopology(topoOptions);
+    mode === 'bulkhead'
+      ? createCellTopology({ ...topoOptions, cellWeight: resolveFailoverPolicy({}).zoneShift.equalWeight })
+      : createPlainEcsTopology(topoOptions);
   const { region } = topology;
   region.bus.policy = {
     latencyS: region.timing.eventDeliveryS,
@@ -92,11 +100,16 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const volume = scenario.volume
     ? await VolumeUnderTest.create(options.workDir, mode, seed, scenario.volume.files, options.repo)
     : undefined;
+  // Simulated sleep: a sleeper wakes when the loop below has advanced the clock far enough.
+  const sleepers: { wakeMs: number; resolve: () => void }[] = [];
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => sleepers.push({ wakeMs: region.nowMs() + Math.max(0, ms), resolve }));
   const ctx: DrillContext = {
     topology,
     scenario,
     ports: { ecs, loadBalancer, clock: region.clock, log },
     rng: region.stream('functions'),
+    sleep,
     volumeDir: volume?.dir,
     repoDir: volume?.repoDir,
   };
@@ -264,10 +277,32 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     }
   };
 
+  const background = new Set<Promise<void>>();
+  let availabilityReport: unknown;
   const invoke = async (binding: HandlerBinding, event: unknown) => {
     invocations[binding.name] = (invocations[binding.name] ?? 0) + 1;
+    if (binding.background) {
+      const running: Promise<void> = binding
+        .invoke(event)
+        .then(
+          () => undefined,
+          (error) => {
+            events.push({
+              t: t(),
+              kind: 'error',
+              actor: binding.name,
+              summary: `handler threw: ${String(error)}`,
+            });
+          },
+        )
+        .finally(() => background.delete(running));
+      background.add(running);
+      await settle();
+      return;
+    }
     try {
-      await binding.invoke(event);
+      const result = (await binding.invoke(event)) as { kind?: string; report?: unknown } | undefined;
+      if (binding.name === 'availability' && result?.kind === 'report') availabilityReport = result.report;
     } catch (error) {
       events.push({
         t: t(),
@@ -317,6 +352,25 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
           starting ? { crash: { fromMs: region.nowMs(), afterStartS: 0, spreadS: fault.spreadS } } : {},
         );
         break;
+      case 'bad-deploy': {
+        if (!starting) break;
+        const bad = region.registerTaskDefinition('web', {
+          crash: {
+            fromMs: region.nowMs() + fault.crashAfterS * 1000,
+            afterStartS: 0,
+            spreadS: fault.spreadS,
+          },
+        });
+        // The operator's deployment, not Bulkhead's: it goes straight to the region, not through a port.
+        for (const cell of topology.cells) region.updateService(cell.serviceName, { taskDefinition: bad });
+        events.push({
+          t: t(),
+          kind: 'note',
+          actor: 'scenario',
+          summary: `deployed ${bad.split('/').pop()} to every cell`,
+        });
+        break;
+      }
       case 'throttle':
         apiFaults.throttleRate = starting ? fault.rate : 0;
         break;
@@ -346,6 +400,11 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       events.push({ t: t(), kind: 'note', actor: outcome.actor, summary: outcome.summary });
     }
     region.tick();
+    for (const sleeper of sleepers.filter((x) => x.wakeMs <= region.nowMs())) {
+      sleepers.splice(sleepers.indexOf(sleeper), 1);
+      sleeper.resolve();
+    }
+    if (background.size > 0) await settle();
     for (const b of wiring.bindings)
       if (b.scheduleS && Math.round(t()) % b.scheduleS === 0) region.putScheduledEvent(`${b.name}-schedule`);
     collectPlatform();
@@ -368,6 +427,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       bucket = newBucketAccumulator(topology.azs);
     }
   }
+  // Let invocations still running finish: wake each sleeper (an invocation past the end of the
+  // drill sees no more ticks), at most a bounded number of times.
+  for (let round = 0; background.size > 0 && round < 1000; round++) {
+    for (const sleeper of sleepers.splice(0)) sleeper.resolve();
+    await settle();
+  }
   events.sort((a, b) => a.t - b.t);
   return {
     scenario: scenario.name,
@@ -383,7 +448,26 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     invocations,
     actions,
     tasksPerAz,
+    startTaskDefinition: topology.taskDefinitions.current,
     ...(volume ? { volume: volume.outcome() } : {}),
+    ...(availabilityReport ? { availabilityFunction: summarizeAvailability(availabilityReport) } : {}),
+  };
+}
+
+/**
+ * Lets started background invocations run until they wait again: the sim's ports resolve at once
+ * and use no timers, so one macrotask turn drains every pending continuation.
+ */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The service-scope figures the availability function computed in its last run (1-hour window). */
+function summarizeAvailability(report: unknown): unknown {
+  const r = report as { scopes?: Record<string, { windows?: Record<string, unknown> }> };
+  return {
+    note: "the availability function's own last report, service scope, 1h window",
+    figures: r.scopes?.service?.windows?.['1h'],
   };
 }
 

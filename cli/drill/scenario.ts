@@ -55,6 +55,21 @@ const faultSchema = z.discriminatedUnion('kind', [
     .describe('The current task definition starts crashing after its deployment completed.'),
   z
     .object({
+      kind: z.literal('bad-deploy'),
+      at: seconds.describe('When the operator deploys the new revision to every cell.'),
+      crashAfterS: seconds
+        .default(300)
+        .describe(
+          'Seconds after `at` when the new revision starts crashing (after its deployment completed).',
+        ),
+      spreadS: seconds.default(60).describe('Running tasks crash spread over this many seconds.'),
+    })
+    .strict()
+    .describe(
+      'A new revision is deployed, completes, then crash-loops: tasks die and new ones exit before RUNNING.',
+    ),
+  z
+    .object({
       kind: z.literal('throttle'),
       at: seconds,
       until: seconds.optional(),

@@ -8,6 +8,9 @@ const BIN = path.join(ROOT, 'bin', 'bulkhead.cjs');
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const SCENARIOS = ['az-outage', 'regional'];
 
+// The CLI runs 4 simulated drills and renders charts; Chromium then loads the page.
+jest.setTimeout(120_000);
+
 function cli(args: string[], cwd: string) {
   return spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
 }

@@ -292,7 +292,7 @@ describe('the ECS scheduler with bad task definitions', () => {
     const failedStarts = taskEvents(region, 'STOPPED').filter(
       (e) =>
         e.detail.availabilityZone === cells[0].az &&
-        (e.detail as unknown as { stopCode: string }).stopCode === 'TaskFailedToStart',
+        (e.detail as unknown as { stopCode: string }).stopCode === 'EssentialContainerExited',
     );
     // 10 s, 20 s, … doubling: an hour holds only a handful of attempts per task slot.
     expect(failedStarts.length).toBeLessThan(40);

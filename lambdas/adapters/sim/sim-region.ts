@@ -113,6 +113,8 @@ interface SimTarget {
   failStreak: number;
   nextCheckMs: number;
   drainUntilMs?: number;
+  /** ECS stops the task at this time (it failed the load balancer's health checks). */
+  stopAtMs?: number;
 }
 
 interface SimTargetGroup {
@@ -226,6 +228,8 @@ export class SimRegion {
   private readonly alarms: SimAlarm[] = [];
   private readonly loadBalancerDimension: string;
   private ipCounter = 10;
+  /** ELB 503s for lack of any target, in the ALB metric period in progress. */
+  private elb5xxNoTarget = 0;
 
   constructor(options: SimRegionOptions) {
     this.region = options.region ?? 'us-east-1';
@@ -741,7 +745,7 @@ export class SimRegion {
           const crash = this.taskDefinitions.get(task.taskDefinitionArn)?.behaviour.crash;
           if (crash && crash.afterStartS === 0 && now >= crash.fromMs) {
             task.exitCode = 1;
-            this.failLaunch(task, 'Essential container in task exited');
+            this.failLaunch(task, 'Essential container in task exited', 'EssentialContainerExited');
             break;
           }
           task.lastStatus = 'RUNNING';
@@ -786,9 +790,9 @@ export class SimRegion {
   }
 
   /** A task that never reached RUNNING: it counts towards the service throttle and the circuit breaker. */
-  private failLaunch(task: SimTask, reason: string): void {
+  private failLaunch(task: SimTask, reason: string, stopCode = 'TaskFailedToStart'): void {
     task.desiredStatus = 'STOPPED';
-    task.stopCode = 'TaskFailedToStart';
+    task.stopCode = stopCode;
     task.stoppedReason = reason;
     this.finishStop(task, this.nowMs());
     const service = this.services.get(task.serviceName);
@@ -1016,6 +1020,7 @@ export class SimRegion {
         if (target.state !== 'healthy' && target.okStreak >= healthyThreshold) {
           target.state = 'healthy';
           target.reason = undefined;
+          target.stopAtMs = undefined;
           this.targetTransitions.push({
             timeMs: now,
             az: target.az,
@@ -1037,15 +1042,21 @@ export class SimRegion {
             id: target.id,
             to: 'unhealthy',
           });
-          // ECS replaces tasks that fail the load balancer's health checks.
-          if (task && task.desiredStatus === 'RUNNING')
-            this.beginStop(
-              task,
-              'ServiceSchedulerInitiated',
-              `Task failed ELB health checks in (target-group ${tg.arn})`,
-            );
+          // ECS replaces tasks that fail the load balancer's health checks, after it notices.
+          target.stopAtMs = now + this.timing.ecsUnhealthyStopDelayS * 1000;
         }
       }
+    }
+    for (const target of [...tg.targets.values()]) {
+      if (target.state !== 'unhealthy' || target.stopAtMs === undefined || now < target.stopAtMs) continue;
+      target.stopAtMs = undefined;
+      const task = this.tasks.get(target.taskArn);
+      if (task && task.desiredStatus === 'RUNNING')
+        this.beginStop(
+          task,
+          'ServiceSchedulerInitiated',
+          `Task failed ELB health checks in (target-group ${tg.arn})`,
+        );
     }
   }
 
@@ -1079,15 +1090,17 @@ export class SimRegion {
       const healthy = registered.filter((t) => t.state === 'healthy');
       // ALB fails open: with no healthy target it routes to every registered one.
       const routable = healthy.length > 0 ? healthy : registered.filter((t) => t.state !== 'initial');
-      tg.acc.requests += n;
       if (routable.length === 0) {
+        // No target to choose: the ALB answers 503 itself. RequestCount counts only requests for
+        // which a target was chosen, so these show in HTTPCode_ELB_5XX_Count alone.
         const b = bucket(tg.az ?? 'no-target');
         b.requests += n;
         b.failed += n;
         b.latencyMsSum += n;
-        tg.acc.elb5xx += n;
+        this.elb5xxNoTarget += n;
         return;
       }
+      tg.acc.requests += n;
       const perTarget = splitEven(n, routable.length, now / 1000);
       routable.forEach((target, j) => {
         const k = perTarget[j];
@@ -1140,6 +1153,21 @@ export class SimRegion {
   /** Publishes one ALB metric period per target group, as CloudWatch receives them from the ALB. */
   private publishAlbMetrics(startMs: number, endMs: number): void {
     const visibleAt = endMs + this.timing.albMetricDelayS * 1000;
+    // HTTPCode_ELB_5XX_Count has no TargetGroup dimension: it is the load balancer's.
+    let elb5xx = this.elb5xxNoTarget;
+    for (const tg of this.targetGroups.values()) elb5xx += tg.acc.elb5xx;
+    this.elb5xxNoTarget = 0;
+    if (elb5xx > 0)
+      this.metrics.publish(
+        {
+          namespace: ALB_NAMESPACE,
+          metricName: 'HTTPCode_ELB_5XX_Count',
+          dimensions: { LoadBalancer: this.loadBalancerDimension },
+        },
+        startMs,
+        { sum: elb5xx, count: 1, min: elb5xx, max: elb5xx },
+        visibleAt,
+      );
     for (const tg of this.targetGroups.values()) {
       const a = tg.acc;
       tg.acc = emptyAccumulator();
@@ -1163,7 +1191,6 @@ export class SimRegion {
       count('RequestCount', a.requests);
       count('HTTPCode_Target_2XX_Count', a.target2xx);
       count('HTTPCode_Target_5XX_Count', a.target5xx);
-      count('HTTPCode_ELB_5XX_Count', a.elb5xx);
       for (const dimensions of dimSets) {
         if (a.latencyCount > 0)
           this.metrics.publish(

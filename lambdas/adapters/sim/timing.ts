@@ -66,6 +66,12 @@ export interface SimTiming {
    * @default [0, 1]
    */
   readonly eventDeliveryS: readonly [number, number];
+  /**
+   * Seconds from a target turning unhealthy to ECS stopping its task. ASSUMPTION: ECS acts on ELB
+   * health "promptly" with no published figure; 10 s.
+   * @default 10
+   */
+  readonly ecsUnhealthyStopDelayS: number;
   /** Base latency of a healthy request, milliseconds. ASSUMPTION. @default 40 */
   readonly baseLatencyMs: number;
   /** A request slower than this counts as failed (the client's timeout). ASSUMPTION. @default 5000 */
@@ -83,6 +89,7 @@ export const DEFAULT_TIMING: SimTiming = {
   albMetricDelayS: 0,
   proberIntervalS: 10,
   eventDeliveryS: [0, 1],
+  ecsUnhealthyStopDelayS: 10,
   baseLatencyMs: 40,
   requestTimeoutMs: 5000,
 };

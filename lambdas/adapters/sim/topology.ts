@@ -16,8 +16,14 @@ export interface TopologyOptions extends SimRegionOptions {
   readonly rps?: number;
   /** Task definition family. @default 'web' */
   readonly family?: string;
-  /** Upper bound of one cell's desired count (its auto scaling maximum). @default the stack's service.maxCapacity (6) */
+  /**
+   * Upper bound UpdateService accepts for one cell's desired count. ECS's own bound is the quota
+   * (5,000 tasks per service); the auto scaling maximum is not an API limit.
+   * @default 5000
+   */
   readonly maxTasksPerCell?: number;
+  /** Weight of each cell in the listener at the start. @default the stack's CELL_WEIGHT */
+  readonly cellWeight?: number;
   /** Override the health check settings. */
   readonly healthCheck?: HealthCheckSettings;
   /** Override the deregistration delay, seconds. */
@@ -77,12 +83,12 @@ export function createCellTopology(options: TopologyOptions): Topology {
       taskDefinition: current,
       desiredCount: perAz,
       targetGroupArn,
-      maxDesiredCount: options.maxTasksPerCell ?? STACK_DEFAULTS.service.maxCapacity,
+      maxDesiredCount: options.maxTasksPerCell,
     });
     return { az, serviceName, targetGroupArn };
   });
   const listenerArn = region.createListener(
-    cells.map((c) => ({ targetGroupArn: c.targetGroupArn, weight: CELL_WEIGHT })),
+    cells.map((c) => ({ targetGroupArn: c.targetGroupArn, weight: options.cellWeight ?? CELL_WEIGHT })),
   );
   return { kind: 'bulkhead', region, azs, listenerArn, cells, taskDefinitions: { current, previous } };
 }
