@@ -11,6 +11,7 @@ import { LogBucket } from './log-bucket';
 import { Network } from './network';
 import type { ZonalServiceExports } from './stack-exports';
 import { StateBucket } from './state-bucket';
+import { VolumeBackup } from './volume-backup';
 import { ZonalService } from './zonal-service';
 
 /** Props for {@link BulkheadStack}. */
@@ -42,6 +43,8 @@ export class BulkheadStack extends Stack {
   readonly availability: Availability;
   /** Zone-shifter, task-replacer, prober, impairment alarms and their wiring. */
   readonly failover: Failover;
+  /** Scheduled EFS backups: bucket, function, schedule, no-backup alarm. */
+  readonly backup: VolumeBackup;
 
   constructor(scope: Construct, id: string, props: BulkheadStackProps) {
     super(scope, id, props);
@@ -92,6 +95,12 @@ export class BulkheadStack extends Stack {
     });
 
     // Later concerns are wired here, each from this.zonal and its own sub-config.
+    this.backup = new VolumeBackup(this, 'Backup', {
+      zonal: this.zonal,
+      config: config.backup,
+      alarmTopic: this.alarmTopic,
+      accessLogsBucket: logs.bucket,
+    });
     this.availability = new Availability(this, 'Availability', {
       zonal: this.zonal,
       // The stack's alarmEmail is already subscribed to the shared topic; don't subscribe it twice.

@@ -1,7 +1,88 @@
 import { z } from 'zod';
 
-/** Deploy-time settings of the backup functions (cdk.json context `bulkhead.backup`). Filled in by the backup work. */
-export const backupConfigSchema = z.object({}).strict();
+/** Env var holding the backup function's runtime config (JSON, {@link backupRuntimeSchema}). */
+export const BACKUP_CONFIG_ENV = 'BULKHEAD_BACKUP_CONFIG';
+
+/** Where the EFS access point is mounted in the backup function (read-only). */
+export const BACKUP_MOUNT_PATH = '/mnt/data';
+
+/** The metric names the backup function publishes (namespace `Bulkhead`, dimension `service`). */
+export const BACKUP_METRICS = {
+  success: 'BackupSuccess',
+  bytesRead: 'BackupBytesRead',
+  bytesAdded: 'BackupBytesAdded',
+  files: 'BackupFiles',
+  duration: 'BackupDuration',
+  checkpointed: 'BackupCheckpointed',
+  locked: 'BackupLocked',
+  skippedFiles: 'BackupSkippedFiles',
+  drillFailures: 'RestoreDrillFailures',
+} as const;
+
+/**
+ * Deploy-time settings of the backup (cdk.json context `bulkhead.backup`). Every field is optional.
+ */
+export const backupConfigSchema = z
+  .object({
+    /** Turn the scheduled backup off entirely (the bucket stays). @default true */
+    enabled: z.boolean().optional(),
+    /** Minutes between scheduled backups; the no-backup alarm watches 2 intervals (at most a day). @default 60 */
+    intervalMinutes: z.number().int().min(5).max(12 * 60).optional(),
+    /** Minutes between continuation checks (resume a checkpointed run; a no-op otherwise). @default 15 */
+    continuationMinutes: z.number().int().min(5).max(60).optional(),
+    /** Function memory (MB); CPU grows with it (1,769 MB = 1 vCPU). @default 3008 */
+    memorySize: z.number().int().min(512).max(10240).optional(),
+    /** Function timeout in minutes; the lease TTL and checkpoint margin follow it. @default 15 */
+    timeoutMinutes: z.number().int().min(3).max(15).optional(),
+    /** After each backup, restore this many files to /tmp and compare hashes with the source (0 = off). @default 5 */
+    restoreDrillFiles: z.number().int().min(0).max(100).optional(),
+    /** Object Lock (compliance mode) retention in days on the backup bucket; 0 = no Object Lock. @default 0 */
+    objectLockDays: z.number().int().min(0).max(36_500).optional(),
+    /** Days noncurrent object versions are kept before expiry. @default 30 */
+    noncurrentVersionDays: z.number().int().min(1).max(3650).optional(),
+    /** Key prefix of the repository in the backup bucket. @default 'volume/' */
+    prefix: z
+      .string()
+      .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, { error: "must be '' or path segments each ending in '/', e.g. 'volume/'" })
+      .optional(),
+    /** Compression for new blobs; zstd is in node:zlib on Lambda's nodejs22.x/24.x. @default 'zstd' */
+    codec: z.enum(['zstd', 'brotli', 'deflate', 'none']).optional(),
+  })
+  .strict();
 
 /** Validated backup settings. */
 export type BackupConfig = z.infer<typeof backupConfigSchema>;
+
+/** Runtime config of the backup function, passed as JSON in {@link BACKUP_CONFIG_ENV}. */
+export const backupRuntimeSchema = z.object({
+  bucket: z.string().min(3),
+  /** Key prefix of the repository in the bucket. */
+  prefix: z.string(),
+  /** The mounted volume to back up. */
+  sourcePath: z.string().startsWith('/'),
+  /** Recorded as the snapshot's hostname: snapshots of one volume group together. */
+  sourceName: z.string().min(1),
+  leaseTtlMs: z.number().int().min(10_000),
+  /** Stop reading and checkpoint when less than this much time remains. */
+  checkpointMarginMs: z.number().int().min(5_000),
+  restoreDrillFiles: z.number().int().min(0),
+  codec: z.enum(['zstd', 'brotli', 'deflate', 'none']),
+});
+
+/** Validated runtime config. */
+export type BackupRuntimeConfig = z.infer<typeof backupRuntimeSchema>;
+
+/** Reads and validates the runtime config from an environment; throws with the bad value named. */
+export function readBackupEnv(env: Readonly<Record<string, string | undefined>>): BackupRuntimeConfig {
+  const raw = env[BACKUP_CONFIG_ENV];
+  if (!raw) throw new Error(`${BACKUP_CONFIG_ENV} is not set`);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw new Error(`${BACKUP_CONFIG_ENV} is not JSON (${(error as Error).message}): ${raw.slice(0, 200)}`);
+  }
+  const parsed = backupRuntimeSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`${BACKUP_CONFIG_ENV} is invalid: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}

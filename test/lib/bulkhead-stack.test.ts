@@ -342,6 +342,7 @@ describe('exports', () => {
   test('GIVEN the stack WHEN synthesized THEN the endpoint and listener are stack outputs', () => {
     const outputs = built.template.toJSON().Outputs;
     expect(Object.keys(outputs).sort()).toEqual([
+      'BackupRepositoryUrl',
       'CellServices',
       'ClusterName',
       'Endpoint',

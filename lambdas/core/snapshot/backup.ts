@@ -207,6 +207,17 @@ export async function runBackup(
           size += chunk.length;
           counts.bytesRead += chunk.length;
           if (writer.claim(id)) await adds.add(writer.add(id, 'data', chunk));
+          await opts.heartbeat?.();
+          // A huge file must not run past the time limit: drop it from this run; its chunks are
+          // already stored, so the resumed run re-reads it but uploads nothing twice.
+          if (opts.shouldStop?.()) {
+            stopped = true;
+            break;
+          }
+        }
+        if (stopped) {
+          await adds.drain();
+          return undefined;
         }
       } catch (error) {
         await adds.drain();

@@ -1,0 +1,154 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { BACKUP_CONFIG_ENV, backupRuntimeSchema } from '../../lambdas/config/backup';
+import {
+  type CfnProps,
+  resourcesOf,
+  type Synthesized,
+  synthBulkhead,
+  unacknowledgedNagFindings,
+} from '../lib/synth';
+
+describe('VolumeBackup construct (in the Bulkhead stack)', () => {
+  let s: Synthesized;
+  let locked: Synthesized;
+  beforeAll(() => {
+    s = synthBulkhead();
+    locked = synthBulkhead({ backup: { objectLockDays: 30, intervalMinutes: 120, memorySize: 4096 } });
+  });
+
+  const backupBucket = (t: Synthesized): CfnProps => {
+    const found = resourcesOf(t.template, 'AWS::S3::Bucket').find(([id]) => id.startsWith('BackupBucket'));
+    if (!found) throw new Error('no backup bucket');
+    return found[1];
+  };
+  const backupFunction = (t: Synthesized): CfnProps => {
+    const found = resourcesOf(t.template, 'AWS::Lambda::Function').find(
+      ([, p]) => p.Environment?.Variables?.[BACKUP_CONFIG_ENV] !== undefined,
+    );
+    if (!found) throw new Error('no backup function');
+    return found[1];
+  };
+
+  test('GIVEN defaults THEN the bucket is versioned, SSE-KMS, public access blocked, TLS only, with both lifecycle rules and access logs', () => {
+    const b = backupBucket(s);
+    expect(b.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(b.BucketEncryption.ServerSideEncryptionConfiguration[0]).toMatchObject({
+      ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: expect.anything() },
+      BucketKeyEnabled: true,
+    });
+    expect(b.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(b.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+        expect.objectContaining({
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 },
+          Status: 'Enabled',
+        }),
+      ]),
+    );
+    expect(b.LoggingConfiguration).toMatchObject({ LogFilePrefix: 'backup-bucket/' });
+    expect(b.ObjectLockEnabled).toBeUndefined();
+    const policies = resourcesOf(s.template, 'AWS::S3::BucketPolicy').filter(([, p]) =>
+      JSON.stringify(p.Bucket).includes('BackupBucket'),
+    );
+    expect(JSON.stringify(policies)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  test('GIVEN objectLockDays 30 THEN Object Lock in compliance mode with 30 days default retention', () => {
+    expect(backupBucket(locked)).toMatchObject({
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } },
+      },
+    });
+  });
+
+  test('GIVEN defaults THEN the function runs in the VPC, mounts the access point at /mnt/data, 3008 MB, 15 min, valid runtime config', () => {
+    const f = backupFunction(s);
+    expect(f.MemorySize).toBe(3008);
+    expect(f.Timeout).toBe(900);
+    expect(f.Runtime).toBe('nodejs24.x');
+    expect(f.VpcConfig.SubnetIds.length).toBeGreaterThan(0);
+    expect(f.FileSystemConfigs).toEqual([{ Arn: expect.anything(), LocalMountPath: '/mnt/data' }]);
+    expect(JSON.stringify(f.FileSystemConfigs[0].Arn)).toContain('DataFileSystemAccessPoint');
+    expect(backupFunction(locked).MemorySize).toBe(4096);
+  });
+
+  test('GIVEN the runtime config THEN it parses, with a lease TTL shorter than the timeout and a checkpoint margin', () => {
+    const raw = backupFunction(s).Environment.Variables[BACKUP_CONFIG_ENV];
+    // toJsonString renders a Fn::Join around the bucket name token; put a stand-in name in its place.
+    const parts = raw['Fn::Join'][1] as unknown[];
+    const json = parts.map((p) => (typeof p === 'string' ? p : 'bucket-name')).join('');
+    const cfg = backupRuntimeSchema.parse(JSON.parse(json));
+    expect(cfg).toMatchObject({
+      sourcePath: '/mnt/data',
+      prefix: 'volume/',
+      codec: 'zstd',
+      restoreDrillFiles: 5,
+    });
+    expect(cfg.leaseTtlMs).toBe(600_000);
+    expect(cfg.leaseTtlMs).toBeLessThan(900_000);
+    expect(cfg.checkpointMarginMs).toBe(150_000);
+  });
+
+  test('GIVEN the role THEN EFS access is ClientMount only (read-only), and deletes reach only locks/ and checkpoints/', () => {
+    const policies = resourcesOf(s.template, 'AWS::IAM::Policy').filter(([id]) =>
+      id.startsWith('Backupvolumebackup'),
+    );
+    const statements = policies.flatMap(([, p]) => p.PolicyDocument.Statement as CfnProps[]);
+    const actions = statements.flatMap((st) => [st.Action].flat());
+    expect(actions).toContain('elasticfilesystem:ClientMount');
+    expect(actions).not.toContain('elasticfilesystem:ClientWrite');
+    expect(actions).not.toContain('elasticfilesystem:ClientRootAccess');
+    const deletes = statements.filter((st) =>
+      [st.Action].flat().some((a: string) => a.startsWith('s3:DeleteObject')),
+    );
+    const resources = JSON.stringify(deletes.map((d) => d.Resource));
+    expect(resources).toContain('/volume/locks/*');
+    expect(resources).toContain('/volume/checkpoints/*');
+    expect(resources).not.toMatch(/volume\/data|volume\/snapshots|volume\/\*"/);
+  });
+
+  test('GIVEN defaults THEN an hourly schedule, a 15-minute continuation rule, and an alarm on 2 intervals without success', () => {
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+    });
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [Match.objectLike({ Input: JSON.stringify({ bulkhead: 'backup-continue' }) })],
+    });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'BackupSuccess',
+      Namespace: 'Bulkhead',
+      Dimensions: [{ Name: 'service', Value: 'volume-backup' }],
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 2,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [Match.anyValue()],
+    });
+    locked.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 hours)' });
+    locked.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'BackupSuccess',
+      Period: 7200,
+    });
+  });
+
+  test('GIVEN AwsSolutions checks THEN nothing is left unacknowledged, with or without Object Lock', () => {
+    expect(unacknowledgedNagFindings(s)).toEqual([]);
+    expect(unacknowledgedNagFindings(locked)).toEqual([]);
+  });
+
+  test('GIVEN an interval over 720 minutes THEN config validation names the value', () => {
+    expect(() => synthBulkhead({ backup: { intervalMinutes: 1000 } })).toThrow(/intervalMinutes/);
+  });
+});
