@@ -27,7 +27,12 @@ export const backupConfigSchema = z
     /** Turn the scheduled backup off entirely (the bucket stays). @default true */
     enabled: z.boolean().optional(),
     /** Minutes between scheduled backups; the no-backup alarm watches 2 intervals (at most a day). @default 60 */
-    intervalMinutes: z.number().int().min(5).max(12 * 60).optional(),
+    intervalMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(12 * 60)
+      .optional(),
     /** Minutes between continuation checks (resume a checkpointed run; a no-op otherwise). @default 15 */
     continuationMinutes: z.number().int().min(5).max(60).optional(),
     /** Function memory (MB); CPU grows with it (1,769 MB = 1 vCPU). @default 3008 */
@@ -43,7 +48,9 @@ export const backupConfigSchema = z
     /** Key prefix of the repository in the backup bucket. @default 'volume/' */
     prefix: z
       .string()
-      .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, { error: "must be '' or path segments each ending in '/', e.g. 'volume/'" })
+      .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, {
+        error: "must be '' or path segments each ending in '/', e.g. 'volume/'",
+      })
       .optional(),
     /** Compression for new blobs; zstd is in node:zlib on Lambda's nodejs22.x/24.x. @default 'zstd' */
     codec: z.enum(['zstd', 'brotli', 'deflate', 'none']).optional(),

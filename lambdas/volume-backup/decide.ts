@@ -30,7 +30,12 @@ export function planRun(event: BackupEvent, checkpointWaiting: boolean): BackupP
   }
   return {
     action: 'backup',
-    reason: 'bulkhead' in event ? 'manual run' : checkpointWaiting ? 'schedule (resuming a checkpoint)' : 'schedule',
+    reason:
+      'bulkhead' in event
+        ? 'manual run'
+        : checkpointWaiting
+          ? 'schedule (resuming a checkpoint)'
+          : 'schedule',
   };
 }
 
@@ -43,7 +48,12 @@ export function shouldCheckpoint(remainingMs: number, marginMs: number): boolean
  * Pure: the restore-drill sample. Files with content, spread over the tree by a hash of the
  * snapshot ID (so every run checks different files), capped at `maxBytes` in total.
  */
-export function pickDrillSample(tree: readonly TreeNode[], snapshotId: string, count: number, maxBytes: number): TreeNode[] {
+export function pickDrillSample(
+  tree: readonly TreeNode[],
+  snapshotId: string,
+  count: number,
+  maxBytes: number,
+): TreeNode[] {
   const files = tree.filter((n) => n.type === 'file' && (n.size ?? 0) > 0 && (n.size ?? 0) <= maxBytes);
   if (count === 0 || files.length === 0) return [];
   let seed = Number.parseInt(snapshotId.slice(0, 8), 16) >>> 0;

@@ -100,9 +100,15 @@ export function createVolumeBackupHandler(deps: VolumeBackupDeps) {
   const { config, log, metrics, clock, store } = deps;
   const src = sourceKey(config.sourceName, config.sourcePath);
 
-  async function drill(repo: Repository, snapshotId: string, tree: readonly TreeNode[]): Promise<DrillResult> {
+  async function drill(
+    repo: Repository,
+    snapshotId: string,
+    tree: readonly TreeNode[],
+  ): Promise<DrillResult> {
     const scratch = deps.drill;
-    const sample = scratch ? pickDrillSample(tree, snapshotId, config.restoreDrillFiles, DRILL_MAX_BYTES) : [];
+    const sample = scratch
+      ? pickDrillSample(tree, snapshotId, config.restoreDrillFiles, DRILL_MAX_BYTES)
+      : [];
     if (!scratch || sample.length === 0) return { checked: 0, changedSince: 0, mismatches: [] };
     await scratch.reset();
     try {
@@ -115,7 +121,10 @@ export function createVolumeBackupHandler(deps: VolumeBackupDeps) {
           changedSince++;
           continue;
         }
-        const [restored, original] = await Promise.all([hashOf(scratch.read, node.path), hashOf(deps.source, node.path)]);
+        const [restored, original] = await Promise.all([
+          hashOf(scratch.read, node.path),
+          hashOf(deps.source, node.path),
+        ]);
         if (restored !== original) mismatches.push(node.path);
       }
       return { checked: sample.length - changedSince, changedSince, mismatches };
@@ -138,12 +147,16 @@ export function createVolumeBackupHandler(deps: VolumeBackupDeps) {
       return { status: 'idle', reason: plan.reason };
     }
     const remaining = () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
-    const holder = deps.holder?.(context?.awsRequestId) ?? `${VOLUME_BACKUP}:${context?.awsRequestId ?? clock.nowMs()}`;
+    const holder =
+      deps.holder?.(context?.awsRequestId) ?? `${VOLUME_BACKUP}:${context?.awsRequestId ?? clock.nowMs()}`;
     const started = clock.nowMs();
     let repo: Repository;
     let result: BackupResult;
     try {
-      repo = await Repository.init(store, deps.codecs, { id: `${config.sourceName}-${started}`, nowMs: started });
+      repo = await Repository.init(store, deps.codecs, {
+        id: `${config.sourceName}-${started}`,
+        nowMs: started,
+      });
       result = await withRepositoryLease(
         store,
         { holder, ttlMs: config.leaseTtlMs, nowMs: () => clock.nowMs() },
@@ -186,7 +199,8 @@ export function createVolumeBackupHandler(deps: VolumeBackupDeps) {
         const snap = await repo.findSnapshot(result.snapshotId);
         drillResult = await drill(repo, result.snapshotId, await repo.readTree(snap.manifest.tree));
         metrics.put(BACKUP_METRICS.drillFailures, drillResult.mismatches.length, 'Count');
-        if (drillResult.mismatches.length > 0) log.error('restore drill: restored files differ from the volume', { ...drillResult });
+        if (drillResult.mismatches.length > 0)
+          log.error('restore drill: restored files differ from the volume', { ...drillResult });
       }
     } else {
       metrics.put(BACKUP_METRICS.checkpointed, 1, 'Count');
@@ -203,7 +217,10 @@ export function createVolumeBackupHandler(deps: VolumeBackupDeps) {
       resumed: result.resumed,
       drill: drillResult,
     };
-    log.info(result.status === 'complete' ? 'backup complete' : 'backup checkpointed; the next invocation resumes', out);
+    log.info(
+      result.status === 'complete' ? 'backup complete' : 'backup checkpointed; the next invocation resumes',
+      out,
+    );
     return out;
   };
 }

@@ -178,8 +178,9 @@ export function repositorySuite(name: string, backend: Backend): void {
       const second = await backup(await open(store), src);
       expect(second.status).toBe('complete');
       expect(second.resumed).toBe(true);
-      expect(second.stats.filesUnchanged).toBeGreaterThanOrEqual(10);
-      expect(first.stats.bytesRead + second.stats.bytesRead).toBe(second.stats.bytesTotal);
+      expect(first.stats.files).toBeGreaterThan(0);
+      expect(second.stats.filesUnchanged).toBe(first.stats.files);
+      expect(second.stats.bytesRead).toBeLessThan(second.stats.bytesTotal);
       expect(await firstKey(store, KEYS.checkpointPrefix)).toBeUndefined();
       const out = path.join(work, 'resumed');
       const repo = await open(store);
