@@ -377,7 +377,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       case 'delete-file':
         if (starting && volume) {
           await volume.deleteFile(fault.path);
-          const outcome = await volume.recover(fault.path, mode, wiring.integration);
+          const outcome = await volume.recover(fault.path, mode);
           events.push({
             t: t(),
             kind: outcome.restored ? 'action' : 'note',
@@ -396,7 +396,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       if ('until' in fault && fault.until === s) await applyFault(fault, false);
     }
     if (volume && scenario.volume && s === scenario.volume.backupAtS) {
-      const outcome = await volume.backup(mode, wiring.integration);
+      const outcome = await volume.backup(mode, () => region.nowMs());
       events.push({ t: t(), kind: 'note', actor: outcome.actor, summary: outcome.summary });
     }
     region.tick();

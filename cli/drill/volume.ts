@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { NodeRestoreTarget, NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
 import { Prng } from '../../lambdas/adapters/sim/prng';
-import type { Integration } from './bindings';
+import { runBackup } from '../../lambdas/core/snapshot/backup';
+import { withRepositoryLease } from '../../lambdas/core/snapshot/repo-lease';
+import { Repository } from '../../lambdas/core/snapshot/repository';
+import { runRestore } from '../../lambdas/core/snapshot/restore';
+import { cliCodecs, storeFor } from '../backup/repo-options';
 
 /** What happened to the data volume in a run. */
 export interface VolumeOutcome {
@@ -16,6 +21,7 @@ export interface VolumeOutcome {
   readonly sha256After?: string;
   readonly byteIdentical: boolean;
   readonly note: string;
+  readonly snapshotId?: string;
 }
 
 /**
@@ -30,6 +36,7 @@ export class VolumeUnderTest {
   private after: string | undefined;
   private note = 'no file was deleted';
   private bytes = 0;
+  private snapshotId: string | undefined;
 
   private constructor(
     readonly dir: string,
@@ -65,16 +72,36 @@ export class VolumeUnderTest {
     return v;
   }
 
-  /** Takes a backup with Bulkhead's backup function; the baseline has none. */
-  async backup(
-    mode: string,
-    integration: readonly Integration[],
-  ): Promise<{ actor: string; summary: string }> {
+  /** The repository: `--repo` when given, else a local directory next to the volume. */
+  private repoUrl(): string {
+    return this.repo ?? this.repoDir;
+  }
+
+  /**
+   * Backs the volume up with Bulkhead's snapshot engine (lambdas/core/snapshot, the code the backup
+   * function and `bulkhead backup` share), under the repository lease; the baseline takes none.
+   */
+  async backup(mode: string, nowMs: () => number): Promise<{ actor: string; summary: string }> {
     if (mode === 'baseline') return { actor: 'drill', summary: 'plain ECS takes no backup of the volume' };
-    const fn = integration.find((i) => i.function === 'volume-backup');
+    const store = await storeFor(this.repoUrl());
+    const repo = await Repository.init(store, cliCodecs(), { id: `drill-${mode}`, nowMs: nowMs() });
+    const result = await withRepositoryLease(
+      store,
+      { holder: 'bulkhead-drill', ttlMs: 5 * 60_000, nowMs, waitMs: 0 },
+      (heartbeat) =>
+        runBackup(repo, new NodeSourceTree(this.dir), {
+          hostname: 'drill',
+          path: '/volume',
+          nowMs,
+          heartbeat,
+        }),
+    );
+    if (result.status !== 'complete') return { actor: 'volume-backup', summary: `backup ${result.status}` };
+    this.backedUp = true;
+    this.snapshotId = result.snapshotId;
     return {
-      actor: 'drill',
-      summary: `no backup taken: volume-backup ${fn?.status ?? 'absent'} (${fn?.note ?? ''})`,
+      actor: 'volume-backup',
+      summary: `snapshot ${result.snapshotId.slice(0, 12)}: ${result.stats.files} files, ${result.stats.bytesTotal} bytes`,
     };
   }
 
@@ -93,18 +120,29 @@ export class VolumeUnderTest {
   }
 
   /** Restores the deleted file from the latest snapshot and compares it byte for byte. */
-  async recover(
-    rel: string,
-    mode: string,
-    integration: readonly Integration[],
-  ): Promise<{ actor: string; restored: boolean; summary: string }> {
+  async recover(rel: string, mode: string): Promise<{ actor: string; restored: boolean; summary: string }> {
     if (mode === 'baseline') {
       this.note = `${rel} is lost: plain ECS has no backup to restore from`;
       return { actor: 'drill', restored: false, summary: this.note };
     }
-    const fn = integration.find((i) => i.function === 'volume-backup');
-    this.note = `${rel} not restored: volume-backup ${fn?.status ?? 'absent'} (${fn?.note ?? ''})`;
-    return { actor: 'drill', restored: false, summary: this.note };
+    if (!this.backedUp) {
+      this.note = `${rel} not restored: no snapshot was taken before the deletion`;
+      return { actor: 'drill', restored: false, summary: this.note };
+    }
+    const repo = await Repository.open(await storeFor(this.repoUrl()), cliCodecs());
+    const snap = await repo.findSnapshot('latest');
+    const tree = await repo.readTree(snap.manifest.tree);
+    await runRestore(repo, tree, new NodeRestoreTarget(this.dir), { include: [rel] });
+    try {
+      this.after = sha256(await readFile(path.join(this.dir, rel)));
+    } catch (error) {
+      this.note = `${rel} not restored: ${(error as Error).message}`;
+      return { actor: 'volume-backup', restored: false, summary: this.note };
+    }
+    this.restored = true;
+    const same = this.after === this.before;
+    this.note = `${rel} restored from snapshot ${snap.id.slice(0, 12)}; sha256 ${same ? 'matches' : 'DIFFERS'}`;
+    return { actor: 'volume-backup', restored: same, summary: this.note };
   }
 
   /** The outcome for the report. */
@@ -119,6 +157,7 @@ export class VolumeUnderTest {
       ...(this.after ? { sha256After: this.after } : {}),
       byteIdentical: this.restored && this.before !== undefined && this.before === this.after,
       note: this.note,
+      ...(this.snapshotId ? { snapshotId: this.snapshotId } : {}),
     };
   }
 }

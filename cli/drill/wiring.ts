@@ -20,7 +20,7 @@ import type { BulkheadWiring, DrillContext, HandlerBinding, Integration } from '
 import { SimHttpProbe, SimUrlProbe } from './sim-probes';
 
 /** Prefix of the per-AZ impairment alarms (`<prefix><az>-alb`, `<prefix><az>-probe`). */
-export const DRILL_ALARM_PREFIX = 'bulkhead-impaired-';
+export const DRILL_ALARM_PREFIX = 'Bulkhead-az-';
 
 /**
  * The failover functions' runtime config as the stack passes it: the cells, the listener, and the
@@ -48,74 +48,95 @@ export function failoverRuntimeConfig(ctx: DrillContext): FailoverRuntimeConfig 
 }
 
 /**
- * The per-AZ impairment alarms, M of N as the detection policy sets them: one on the cell's target
- * 5xx ratio (ALB metrics, 60 s periods), one on the prober's failure ratio (10 s periods).
+ * The per-AZ impairment alarms exactly as lib/failover.ts defines them (metric math, M of N, missing
+ * data not breaching): an ALB alarm on the detection period and a prober alarm on 10-s periods.
  */
 export function impairmentAlarms(ctx: DrillContext, config: FailoverRuntimeConfig): SimAlarmDefinition[] {
   const d = config.policy.detection;
   const lb = loadBalancerDimension(config.listenerArn);
   const alarms: SimAlarmDefinition[] = [];
   for (const cell of config.cells) {
-    const dims = { TargetGroup: targetGroupDimension(cell.targetGroupArn), LoadBalancer: lb };
+    const tg = { TargetGroup: targetGroupDimension(cell.targetGroupArn), LoadBalancer: lb };
+    const lbOnly = { LoadBalancer: lb };
     alarms.push({
       name: impairmentAlarmName(config.alarmPrefix, cell.az, 'alb'),
-      description: `Target 5xx ratio of the ${cell.az} cell above ${d.faultRateThreshold}`,
-      periodS: 60,
+      description: `${cell.az} looks impaired (ALB 5xx/latency outlier, more than one target affected, ${d.datapointsToAlarm} of ${d.evaluationPeriods})`,
+      periodS: d.periodSeconds,
       evaluationPeriods: d.evaluationPeriods,
       datapointsToAlarm: d.datapointsToAlarm,
-      threshold: d.faultRateThreshold,
-      comparison: 'GreaterThanThreshold',
+      threshold: 1,
+      comparison: 'GreaterThanOrEqualToThreshold',
       treatMissingData: 'notBreaching',
       value: (m, start, period) => {
-        const q = (metricName: string) =>
+        // FILL(x, 0) is what an absent datapoint reads as in the construct's expression.
+        const v = (
+          namespace: string,
+          metricName: string,
+          stat: 'Sum' | 'Average' | 'Maximum',
+          dimensions: Record<string, string>,
+        ) =>
           m.query(
-            {
-              id: 'x',
-              namespace: 'AWS/ApplicationELB',
-              metricName,
-              dimensions: dims,
-              stat: 'Sum',
-              periodSeconds: period,
-            },
+            { id: 'x', namespace, metricName, dimensions, stat, periodSeconds: period },
             start,
             start + period * 1000,
-          )[0]?.value;
-        const requests = q('RequestCount');
-        if (requests === undefined || requests < d.minRequests) return undefined;
-        return (q('HTTPCode_Target_5XX_Count') ?? 0) / requests;
+          )[0]?.value ?? 0;
+        const req = v('AWS/ApplicationELB', 'RequestCount', 'Sum', tg);
+        const f = v('AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'Sum', tg);
+        const lat = v('AWS/ApplicationELB', 'TargetResponseTime', 'Average', tg);
+        const unh = v('AWS/ApplicationELB', 'UnHealthyHostCount', 'Maximum', tg);
+        const reqlb = v('AWS/ApplicationELB', 'RequestCount', 'Sum', lbOnly);
+        const flb = v('AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'Sum', lbOnly);
+        const latlb = v('AWS/ApplicationELB', 'TargetResponseTime', 'Average', lbOnly);
+        const pft = v('Bulkhead', 'ProbeFailedTargets', 'Maximum', probeDimensions(lb, cell.az));
+        const faulty =
+          f / Math.max(req, 1) >= d.faultRateThreshold &&
+          f / Math.max(flb, 1) >= (d.faultShareFactor * req) / Math.max(reqlb, 1);
+        const slow = lat * 1000 >= d.latencyThresholdMs && lat >= d.latencyOutlierFactor * latlb;
+        return req >= d.minRequests && (faulty || slow) && Math.max(unh, pft) >= d.minAffectedTargets ? 1 : 0;
       },
-      metricsConfig: [{ id: 'faultRatio', expression: 'HTTPCode_Target_5XX_Count / RequestCount' }],
+      metricsConfig: [{ id: 'impaired', expression: 'lib/failover.ts ALB impairment expression' }],
     });
     if (!ctx.scenario.signals.includes('prober')) continue;
-    const pdims = probeDimensions(lb, cell.az);
+    const others = config.cells.filter((c) => c.az !== cell.az);
     alarms.push({
       name: impairmentAlarmName(config.alarmPrefix, cell.az, 'probe'),
-      description: `Probe failure ratio of ${cell.az} above ${d.probeFailureRateThreshold}`,
+      description: `${cell.az} looks impaired (prober failures outlier, more than one target affected, ${d.datapointsToAlarm} of ${d.evaluationPeriods})`,
       periodS: 10,
       evaluationPeriods: d.evaluationPeriods,
       datapointsToAlarm: d.datapointsToAlarm,
-      threshold: d.probeFailureRateThreshold,
-      comparison: 'GreaterThanThreshold',
+      threshold: 1,
+      comparison: 'GreaterThanOrEqualToThreshold',
       treatMissingData: 'notBreaching',
       value: (m, start, period) => {
-        const q = (metricName: string) =>
+        const v = (az: string, metricName: string, stat: 'Sum' | 'Average' | 'Maximum') =>
           m.query(
             {
               id: 'x',
               namespace: 'Bulkhead',
               metricName,
-              dimensions: pdims,
-              stat: 'Sum',
+              dimensions: probeDimensions(lb, az),
+              stat,
               periodSeconds: period,
             },
             start,
             start + period * 1000,
           )[0]?.value;
-        const probes = q('ProbeCount');
-        if (!probes) return undefined;
-        return (q('ProbeFailures') ?? 0) / probes;
+        const pc = v(cell.az, 'ProbeCount', 'Sum') ?? 0;
+        const failure = 100 - (v(cell.az, 'ProbeSuccessRate', 'Average') ?? 100);
+        const pft = v(cell.az, 'ProbeFailedTargets', 'Maximum') ?? 0;
+        const otherFailure =
+          others.length === 0
+            ? 0
+            : others.reduce((a, o) => a + (100 - (v(o.az, 'ProbeSuccessRate', 'Average') ?? 100)), 0) /
+              others.length;
+        return pc >= d.minProbes &&
+          failure >= d.probeFailureRateThreshold * 100 &&
+          failure >= 2 * otherFailure &&
+          pft >= d.minAffectedTargets
+          ? 1
+          : 0;
       },
-      metricsConfig: [{ id: 'probeFailureRatio', expression: 'ProbeFailures / ProbeCount' }],
+      metricsConfig: [{ id: 'impaired', expression: 'lib/failover.ts prober impairment expression' }],
     });
   }
   return alarms;
@@ -251,8 +272,10 @@ export function wireBulkhead(ctx: DrillContext): BulkheadWiring {
 
   integration.push({
     function: 'volume-backup',
-    status: ctx.scenario.volume ? 'not-on-main' : 'off',
-    note: ctx.scenario.volume ? 'the backup engine is not on main yet' : 'this scenario has no volume',
+    status: ctx.scenario.volume ? 'integrated' : 'off',
+    note: ctx.scenario.volume
+      ? 'real snapshot engine (lambdas/core/snapshot: runBackup under the repository lease, runRestore of one file), as bulkhead backup/restore run it; the Lambda shell (lambdas/volume-backup) is not on main'
+      : 'this scenario has no volume',
   });
   return { bindings, alarms: impairmentAlarms(ctx, config), integration };
 }

@@ -1168,6 +1168,36 @@ export class SimRegion {
         { sum: elb5xx, count: 1, min: elb5xx, max: elb5xx },
         visibleAt,
       );
+    // The load balancer's own aggregates (LoadBalancer dimension only), as alarms compare a cell with them.
+    const lbDims = { LoadBalancer: this.loadBalancerDimension };
+    let lbRequests = 0;
+    let lbTarget5xx = 0;
+    let lbLatencySum = 0;
+    let lbLatencyCount = 0;
+    for (const tg of this.targetGroups.values()) {
+      lbRequests += tg.acc.requests;
+      lbTarget5xx += tg.acc.target5xx;
+      lbLatencySum += tg.acc.latencySum;
+      lbLatencyCount += tg.acc.latencyCount;
+    }
+    for (const [metricName, value] of [
+      ['RequestCount', lbRequests],
+      ['HTTPCode_Target_5XX_Count', lbTarget5xx],
+    ] as const)
+      if (value > 0)
+        this.metrics.publish(
+          { namespace: ALB_NAMESPACE, metricName, dimensions: lbDims },
+          startMs,
+          { sum: value, count: 1, min: value, max: value },
+          visibleAt,
+        );
+    if (lbLatencyCount > 0)
+      this.metrics.publish(
+        { namespace: ALB_NAMESPACE, metricName: 'TargetResponseTime', dimensions: lbDims },
+        startMs,
+        { sum: lbLatencySum / 1000, count: lbLatencyCount, min: 0, max: this.timing.requestTimeoutMs / 1000 },
+        visibleAt,
+      );
     for (const tg of this.targetGroups.values()) {
       const a = tg.acc;
       tg.acc = emptyAccumulator();
