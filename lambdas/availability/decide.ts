@@ -81,22 +81,41 @@ export function decideSli(
   return { kind: 'open', atMs: Math.max(first, notBeforeMs) };
 }
 
+/** Gap records are cut at these block boundaries (UTC hours), so a long gap is recorded block by block. */
+export const GAP_BLOCK_MS = 60 * MINUTE_MS;
+
 /**
- * Signal gaps: runs of minutes in which *every* signal of a scope was unknown. Only gaps that have
- * ended (a known minute follows) are returned, so the same gap gets the same record on every run.
+ * Signal gaps: runs of minutes in which *every* signal of a scope was unknown, cut at
+ * `blockMs` boundaries. A piece is returned once it is final, so the same piece gets the same record
+ * on every run: when the run has ended (a known minute follows), or when the piece reaches its block's
+ * end. A long gap is thus recorded hour by hour while it lasts, and its ongoing tail waits.
+ * Minutes must be contiguous, and the first one block-aligned when a gap may begin before it.
  */
-export function findGaps(signals: readonly (readonly SliMinute[])[]): Interval[] {
+export function findGaps(
+  signals: readonly (readonly SliMinute[])[],
+  blockMs: number = GAP_BLOCK_MS,
+): Interval[] {
   if (signals.length === 0) return [];
   const length = Math.min(...signals.map((s) => s.length));
-  const gaps: Interval[] = [];
+  if (length === 0) return [];
+  const runs: { startMs: number; endMs: number; closed: boolean }[] = [];
   let start: number | undefined;
   for (let i = 0; i < length; i++) {
     const blind = signals.every((s) => s[i].state === 'unknown');
     const t = signals[0][i].startMs;
     if (blind && start === undefined) start = t;
     if (!blind && start !== undefined) {
-      gaps.push({ startMs: start, endMs: t });
+      runs.push({ startMs: start, endMs: t, closed: true });
       start = undefined;
+    }
+  }
+  if (start !== undefined)
+    runs.push({ startMs: start, endMs: signals[0][length - 1].startMs + MINUTE_MS, closed: false });
+  const gaps: Interval[] = [];
+  for (const run of runs) {
+    for (let block = Math.floor(run.startMs / blockMs) * blockMs; block < run.endMs; block += blockMs) {
+      const piece = { startMs: Math.max(run.startMs, block), endMs: Math.min(run.endMs, block + blockMs) };
+      if (run.closed || block + blockMs <= run.endMs) gaps.push(piece);
     }
   }
   return gaps;
@@ -114,8 +133,14 @@ export interface ScopeSignals {
 /** Input of {@link decideIncidentEvents}. */
 export interface DecideInput {
   readonly nowMs: number;
-  /** Start of the minutes examined (minute-aligned). */
+  /** Start of the minutes examined for opening and closing incidents (minute-aligned). */
   readonly fromMs: number;
+  /**
+   * Start of the minutes examined for signal gaps: block-aligned (see {@link GAP_BLOCK_MS}) and not
+   * after `fromMs`, so a gap that began before the lookback is still recorded from its block's start.
+   * @default fromMs floored to the gap block
+   */
+  readonly gapFromMs?: number;
   /** End of the minutes examined: now less the metric lag (minute-aligned). */
   readonly toMs: number;
   readonly scopes: readonly ScopeSignals[];
@@ -138,11 +163,15 @@ export interface DecideResult {
 export function decideIncidentEvents(input: DecideInput): DecideResult {
   const events: IncidentEvent[] = [];
   const minutes: Record<string, Record<string, SliMinute[]>> = {};
+  const gapFrom = input.gapFromMs ?? Math.floor(input.fromMs / GAP_BLOCK_MS) * GAP_BLOCK_MS;
   for (const { scope, slis, policies } of input.scopes) {
     minutes[scope] = {};
+    const wideMinutes: Record<string, SliMinute[]> = {};
     for (const [cause, samples] of Object.entries(slis)) {
       const policy = policies[cause];
-      const classified = classifyMinutes(samples, input.fromMs, input.toMs, policy);
+      const wide = classifyMinutes(samples, gapFrom, input.toMs, policy);
+      wideMinutes[cause] = wide;
+      const classified = wide.filter((m) => m.startMs >= input.fromMs);
       minutes[scope][cause] = classified;
       const mine = input.incidents.filter((i) => i.scope === scope && i.cause === cause);
       const open = mine.find((i) => i.endedAtMs === undefined);
@@ -164,7 +193,7 @@ export function decideIncidentEvents(input: DecideInput): DecideResult {
         detail: { minutes: recent, threshold: policy.badRatioThreshold },
       });
     }
-    for (const gap of findGaps(Object.values(minutes[scope]))) {
+    for (const gap of findGaps(Object.values(wideMinutes))) {
       events.push({
         schemaVersion: 1,
         kind: 'gap',

@@ -110,6 +110,31 @@ describe('findGaps', () => {
     expect(findGaps([mins('unknown', 'good'), mins('good', 'unknown')])).toEqual([]);
     expect(findGaps([])).toEqual([]);
   });
+
+  test('GIVEN a long gap WHEN it spans blocks THEN full blocks are recorded as they complete, the ongoing tail waits', () => {
+    // 10-minute blocks; blind from minute 3 to the end (minute 25, still blind).
+    const states: MinuteState[] = Array.from({ length: 25 }, (_, i) => (i < 3 ? 'good' : 'unknown'));
+    expect(findGaps([mins(...states)], 10 * MIN)).toEqual([
+      { startMs: 3 * MIN, endMs: 10 * MIN },
+      { startMs: 10 * MIN, endMs: 20 * MIN },
+    ]);
+  });
+
+  test('GIVEN a gap that ended WHEN it spans blocks THEN every piece is recorded, and the pieces are the same on the next run', () => {
+    const states: MinuteState[] = Array.from({ length: 25 }, (_, i) =>
+      i >= 3 && i < 22 ? 'unknown' : 'good',
+    );
+    const pieces = [
+      { startMs: 3 * MIN, endMs: 10 * MIN },
+      { startMs: 10 * MIN, endMs: 20 * MIN },
+      { startMs: 20 * MIN, endMs: 22 * MIN },
+    ];
+    expect(findGaps([mins(...states)], 10 * MIN)).toEqual(pieces);
+    // A later run starts at the block boundary 10: the blind minutes before it are out of view, yet the
+    // pieces it emits are identical to those already recorded (same keys, so no new records).
+    const later = mins(...states).filter((m) => m.startMs >= 10 * MIN);
+    expect(findGaps([later], 10 * MIN)).toEqual(pieces.slice(1));
+  });
 });
 
 describe('decideIncidentEvents', () => {

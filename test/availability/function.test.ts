@@ -73,7 +73,12 @@ const config: AvailabilityRuntimeConfig = availabilityRuntimeSchema.parse({
  * A scripted CloudWatch: every minute has 100 requests per target group and 3 probes; AZ a's
  * targets return 50 5xx per minute while `badFrom <= t < badUntil`.
  */
-function cloudWatch(script: { badFrom: number; badUntil: number }) {
+function cloudWatch(script: {
+  badFrom: number;
+  badUntil: number;
+  silentTargetGroup?: string;
+  silentElb?: boolean;
+}) {
   const cw = mockClient(CloudWatchClient);
   cw.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
     const start = (input.StartTime as Date).getTime();
@@ -87,6 +92,9 @@ function cloudWatch(script: { badFrom: number; badUntil: number }) {
         );
         const timestamps: Date[] = [];
         const values: number[] = [];
+        if (dims.TargetGroup && dims.TargetGroup === script.silentTargetGroup) {
+          return { Id: q.Id, Timestamps: [], Values: [], StatusCode: 'Complete' };
+        }
         for (let t = start; t < end; t += period) {
           const perMinute = (minuteStart: number) => {
             const bad =
@@ -253,6 +261,26 @@ describe('availability handler on a schedule', () => {
     expect(result.probes).toHaveLength(3);
     expect(sink.find('EndToEndProbeFailures', { Service: 'web' })[0]?.value).toBe(3);
     expect(log.lines.some((l) => l.level === 'warn' && l.message === 'end-to-end probes failed')).toBe(true);
+  });
+});
+
+describe('signal gaps', () => {
+  test('GIVEN AZ b without any traffic and no zonal probe WHEN the hour has passed THEN that hour is recorded as a gap, once', async () => {
+    const store = new MemoryObjectStore(() => T);
+    const cw = cloudWatch({ badFrom: 0, badUntil: 0, silentTargetGroup: 'targetgroup/b/2' });
+    const { handler, advance } = setup(store, cw);
+    // At 12:00:30 the evaluated minutes end at 11:58: the 11:00 hour is not over, nothing is final yet.
+    const first = asReport(await handler(tick));
+    expect(first.appended.filter((e) => e.kind === 'gap')).toEqual([]);
+    advance(2 * MIN); // 12:02:30: minutes up to 12:00 are in, the 11:00-12:00 block is complete
+    const second = asReport(await handler(tick));
+    expect(second.appended.filter((e) => e.kind === 'gap').map((e) => [e.scope, e.atMs, e.endMs])).toEqual([
+      ['az:us-east-1b', Date.UTC(2026, 10, 27, 11), Date.UTC(2026, 10, 27, 12)],
+    ]);
+    expect(second.report.scopes['az:us-east-1b'].windows['1d'].time.unobservedMs).toBe(60 * MIN);
+    advance(MIN);
+    const third = asReport(await handler(tick));
+    expect(third.appended).toEqual([]); // the same piece again: same key, nothing new
   });
 });
 
