@@ -88,6 +88,11 @@ export interface AvailabilityProps {
    */
   readonly backupFreshness?: cloudwatch.IMetric;
   /**
+   * The backup work's "no recent backup" alarm, shown next to the backup metric.
+   * @default none
+   */
+  readonly backupAlarm?: cloudwatch.IAlarm;
+  /**
    * The dashboard's name.
    * @default `<stack name>-availability`
    */
@@ -540,7 +545,21 @@ export class Availability extends Construct {
     ];
     if (props.backupFreshness) {
       actionWidgets.push(
-        new cloudwatch.GraphWidget({ title: 'Backup freshness', width: 8, left: [props.backupFreshness] }),
+        new cloudwatch.GraphWidget({
+          title: 'Backup freshness (successful backups per period)',
+          width: props.backupAlarm ? 4 : 8,
+          left: [props.backupFreshness],
+        }),
+      );
+    }
+    if (props.backupAlarm) {
+      actionWidgets.push(
+        new cloudwatch.AlarmStatusWidget({
+          title: 'Backup',
+          width: 4,
+          height: 6,
+          alarms: [props.backupAlarm],
+        }),
       );
     }
     this.dashboard.addWidgets(...actionWidgets);

@@ -121,6 +121,8 @@ export class BulkheadStack extends Stack {
         dimensions: { service: 'zonal-prober', LoadBalancer: this.service.loadBalancer.loadBalancerFullName },
       },
       actionLogGroups: [this.failover.zoneShifter.logGroup, this.failover.taskReplacer.logGroup],
+      backupFreshness: this.backup.noBackupAlarm.metric,
+      backupAlarm: this.backup.noBackupAlarm,
     });
   }
 

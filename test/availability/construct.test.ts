@@ -265,9 +265,11 @@ describe('dashboard', () => {
     expect(body(built.template, 'Bulkhead-availability')).toContain(needle);
   });
 
-  test("GIVEN the stack THEN the failover functions' logs feed a Logs Insights widget, and no backup metric means no backup widget", () => {
+  test("GIVEN the stack THEN the failover functions' logs feed a Logs Insights widget, and backups show their freshness", () => {
     const b = body(built.template, 'Bulkhead-availability');
-    expect(b).not.toContain('Backup freshness');
+    expect(b).toContain('Backup freshness');
+    expect(b).toContain('BackupSuccess');
+    expect(b).toMatch(/BackupNoBackupAlarm/);
     expect(b).toContain("Bulkhead's recent actions");
     expect(b).toContain('decision recorded');
     expect(b).toContain('FailoverzoneshifterLogs');
