@@ -71,7 +71,7 @@ export function registerBackup(program: Command): void {
           'backup |{bar}| {percentage}% read {read} added {added} | {files} files',
         );
         const result = await withRepositoryLease(store, cliLease(waitMs), (heartbeat) =>
-          runBackup(repo, new NodeSourceTree(root), {
+          runBackup(repo, new NodeSourceTree(root, { syncMetadata: true }), {
             hostname: opts.host ?? hostname(),
             path: root,
             nowMs: Date.now,

@@ -9,6 +9,19 @@ export interface SourceTree {
   lstat(path: string): Promise<SourceStat>;
   readlink(path: string): Promise<string>;
   open(path: string): Promise<SourceFile>;
+  /**
+   * Optional: reads a whole (small) file in one call. Saves the open/read/close round trips that
+   * dominate backing up many small files.
+   */
+  readWhole?(path: string): Promise<Uint8Array>;
+  /**
+   * Optional: a directory's entries with their lstat in one call. Backends where per-call overhead
+   * dominates (a local disk) implement it; the walk falls back to readdir + lstat per entry. A failed
+   * lstat of one entry is returned as its `error`.
+   */
+  scan?(
+    path: string,
+  ): Promise<{ readonly name: string; readonly stat?: SourceStat; readonly error?: Error }[]>;
 }
 
 /** What a backup records about an entry. */

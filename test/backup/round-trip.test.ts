@@ -62,6 +62,21 @@ describe('backup → restore round trip', () => {
     expect(report.problems).toEqual([]);
   });
 
+  test('GIVEN the synchronous metadata mode (CLI on a local disk) WHEN backed up and restored THEN the tree is identical too', async () => {
+    const src = path.join(work, 'src');
+    const repo = await smallRepo();
+    const r = await runBackup(repo, new NodeSourceTree(src, { syncMetadata: true }), {
+      hostname: 'h',
+      path: src,
+      nowMs: Date.now,
+    });
+    expect(r.status).toBe('complete');
+    const target = path.join(work, 'restored-sync');
+    const snap = await repo.findSnapshot('latest');
+    await runRestore(repo, await repo.readTree(snap.manifest.tree), new NodeRestoreTarget(target));
+    await expectSameTree(target, src);
+  });
+
   test('GIVEN a snapshot WHEN restoring with --include one file THEN only it and its parent dirs appear', async () => {
     const src = path.join(work, 'src');
     const repo = await smallRepo();
@@ -113,6 +128,7 @@ describe('backup → restore round trip', () => {
     const tree = new NodeSourceTree(src);
     const source = Object.assign(Object.create(tree) as NodeSourceTree, {
       open: (p: string) => (p === 'locked' ? Promise.reject(denied(p)) : tree.open(p)),
+      readWhole: (p: string) => (p === 'locked' ? Promise.reject(denied(p)) : tree.readWhole(p)),
       readdir: (p: string) => (p === 'sealed' ? Promise.reject(denied(p)) : tree.readdir(p)),
     });
     const repo = await smallRepo();

@@ -1,12 +1,4 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import {
   type ObjectInfo,
   ObjectNotFoundError,
@@ -15,6 +7,18 @@ import {
   type PutOptions,
   type StoredObject,
 } from '../../ports/object-store';
+
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+let sdkModule: S3Sdk | undefined;
+
+/**
+ * The S3 SDK, loaded on first use: loading it costs ~0.8 s of CLI start-up, which every `bulkhead`
+ * command would pay even for a local repository. Bundlers inline the static require as usual.
+ */
+function sdk(): S3Sdk {
+  sdkModule ??= require('@aws-sdk/client-s3') as S3Sdk;
+  return sdkModule;
+}
 
 /** Props of {@link S3ObjectStore}. */
 export interface S3ObjectStoreProps {
@@ -44,6 +48,7 @@ export interface S3ClientOptions {
 
 /** Builds an S3 client for AWS, or for an S3-compatible server when `endpoint` is given. */
 export function createS3Client(options: S3ClientOptions = {}): S3Client {
+  const { S3Client } = sdk();
   if (!options.endpoint) {
     return new S3Client({ region: options.region, credentials: options.credentials });
   }
@@ -108,7 +113,9 @@ export class S3ObjectStore implements ObjectStore {
 
   async get(key: string): Promise<StoredObject | undefined> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.k(key) }));
+      const out = await this.client.send(
+        new (sdk().GetObjectCommand)({ Bucket: this.bucket, Key: this.k(key) }),
+      );
       const body = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
       return { body, etag: out.ETag ?? '' };
     } catch (error) {
@@ -121,7 +128,11 @@ export class S3ObjectStore implements ObjectStore {
     if (end <= start) return new Uint8Array();
     try {
       const out = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.k(key), Range: `bytes=${start}-${end - 1}` }),
+        new (sdk().GetObjectCommand)({
+          Bucket: this.bucket,
+          Key: this.k(key),
+          Range: `bytes=${start}-${end - 1}`,
+        }),
       );
       return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
     } catch (error) {
@@ -132,7 +143,9 @@ export class S3ObjectStore implements ObjectStore {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.k(key) }));
+      const out = await this.client.send(
+        new (sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: this.k(key) }),
+      );
       return {
         key,
         size: out.ContentLength ?? 0,
@@ -148,7 +161,7 @@ export class S3ObjectStore implements ObjectStore {
   async put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<{ etag: string }> {
     try {
       const out = await this.client.send(
-        new PutObjectCommand({
+        new (sdk().PutObjectCommand)({
           Bucket: this.bucket,
           Key: this.k(key),
           Body: body,
@@ -169,7 +182,11 @@ export class S3ObjectStore implements ObjectStore {
     let token: string | undefined;
     do {
       const out = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.k(prefix), ContinuationToken: token }),
+        new (sdk().ListObjectsV2Command)({
+          Bucket: this.bucket,
+          Prefix: this.k(prefix),
+          ContinuationToken: token,
+        }),
       );
       for (const o of out.Contents ?? []) {
         if (o.Key === undefined) continue;
@@ -186,7 +203,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.k(key) }));
+      await this.client.send(new (sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: this.k(key) }));
     } catch (error) {
       if (isNotFound(error)) return;
       throw error;

@@ -1,4 +1,11 @@
-import { promises as fs, constants as fsc } from 'node:fs';
+import {
+  type BigIntStats,
+  promises as fs,
+  constants as fsc,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import type { RestoreTarget, SourceFile, SourceStat, SourceTree } from '../../ports/file-tree';
 
@@ -6,24 +13,61 @@ function join(root: string, rel: string): string {
   return rel === '' ? root : path.join(root, ...rel.split('/'));
 }
 
+function toSourceStat(st: BigIntStats): SourceStat {
+  const kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
+  return {
+    kind,
+    mode: Number(st.mode & 0o7777n),
+    size: Number(st.size),
+    mtimeNs: st.mtimeNs.toString(),
+    inode: st.ino.toString(),
+  };
+}
+
+/** Options of {@link NodeSourceTree}. */
+export interface NodeSourceTreeOptions {
+  /**
+   * Read directory metadata (a directory at a time) and small files with synchronous calls. On a
+   * local disk this is 4-5x faster than one promise per call (thread-pool round trips dominate); on
+   * a network file system (EFS) each call waits for the server, so keep it off there and let the
+   * walk overlap them.
+   * @default false
+   */
+  readonly syncMetadata?: boolean;
+}
+
 /** A {@link SourceTree} over a local directory (the EFS mount on Lambda, any directory in the CLI). */
 export class NodeSourceTree implements SourceTree {
-  constructor(readonly root: string) {}
+  readonly scan?: SourceTree['scan'];
+  readonly readWhole: NonNullable<SourceTree['readWhole']>;
+
+  constructor(
+    readonly root: string,
+    options: NodeSourceTreeOptions = {},
+  ) {
+    this.readWhole = options.syncMetadata
+      ? async (rel) => readFileSync(join(this.root, rel))
+      : (rel) => fs.readFile(join(this.root, rel));
+    if (options.syncMetadata) {
+      this.scan = async (rel) => {
+        const dir = join(this.root, rel);
+        return readdirSync(dir).map((name) => {
+          try {
+            return { name, stat: toSourceStat(lstatSync(path.join(dir, name), { bigint: true })) };
+          } catch (error) {
+            return { name, error: error as Error };
+          }
+        });
+      };
+    }
+  }
 
   readdir(rel: string): Promise<string[]> {
     return fs.readdir(join(this.root, rel));
   }
 
   async lstat(rel: string): Promise<SourceStat> {
-    const st = await fs.lstat(join(this.root, rel), { bigint: true });
-    const kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
-    return {
-      kind,
-      mode: Number(st.mode & 0o7777n),
-      size: Number(st.size),
-      mtimeNs: st.mtimeNs.toString(),
-      inode: st.ino.toString(),
-    };
+    return toSourceStat(await fs.lstat(join(this.root, rel), { bigint: true }));
   }
 
   readlink(rel: string): Promise<string> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SourceFile, SourceStat, SourceTree } from '../../ports/file-tree';
-import { type ChunkerParams, chunkerMasks, cutPoint } from './chunker';
+import { type ChunkerParams, chunkerMasks, chunkLengths, cutPoint } from './chunker';
 import { InFlight, Semaphore } from './concurrency';
 import {
   type BackupStats,
@@ -40,9 +40,9 @@ export interface BackupOptions {
   /** Called between files; the caller renews its lease here when due. */
   readonly heartbeat?: () => Promise<void>;
   readonly onProgress?: (p: BackupProgress) => void;
-  /** @default 4 files read at once */
+  /** @default 8 files read at once */
   readonly fileConcurrency?: number;
-  /** @default 4 blobs compressing at once per file */
+  /** @default 16 blobs compressing at once */
   readonly blobConcurrency?: number;
 }
 
@@ -152,8 +152,10 @@ export async function runBackup(
   const nodes: TreeNode[] = [];
   const skipped: SkippedEntry[] = [];
   const fsOps = new Semaphore(32);
-  const fileReads = new Semaphore(opts.fileConcurrency ?? 4);
-  const blobConcurrency = opts.blobConcurrency ?? 4;
+  const fileReads = new Semaphore(opts.fileConcurrency ?? 8);
+  // Compression runs behind hashing: a file is done once its chunks are hashed and claimed; their
+  // compression and packing continue in the thread pool, at most this many at once (bounds memory).
+  const adds = new InFlight(opts.blobConcurrency ?? 16);
   const params = repo.config.chunker;
   let stopped = false;
   const counts = { files: 0, dirs: 0, symlinks: 0, unchanged: 0, bytesTotal: 0, bytesRead: 0 };
@@ -192,6 +194,28 @@ export async function runBackup(
       }
       const content: string[] = [];
       let size = 0;
+      if (source.readWhole && st.size <= params.maxSize) {
+        // Small files: one read, chunked in memory.
+        let data: Uint8Array;
+        try {
+          data = await source.readWhole(rel);
+        } catch (error) {
+          skipped.push({ path: rel, error: message(error) });
+          return undefined;
+        }
+        let at = 0;
+        for (const len of chunkLengths(data, params)) {
+          const chunk = data.subarray(at, at + len);
+          at += len;
+          const id = createHash('sha256').update(chunk).digest('hex');
+          content.push(id);
+          if (writer.claim(id)) await adds.add(writer.add(id, 'data', chunk));
+        }
+        counts.bytesRead += data.length;
+        progress();
+        await opts.heartbeat?.();
+        return { ...base, size: data.length, content };
+      }
       let file: SourceFile;
       try {
         file = await source.open(rel);
@@ -199,7 +223,6 @@ export async function runBackup(
         skipped.push({ path: rel, error: message(error) });
         return undefined;
       }
-      const adds = new InFlight(blobConcurrency);
       try {
         for await (const chunk of fileChunks(file, params, st.size)) {
           const id = createHash('sha256').update(chunk).digest('hex');
@@ -215,18 +238,13 @@ export async function runBackup(
             break;
           }
         }
-        if (stopped) {
-          await adds.drain();
-          return undefined;
-        }
+        if (stopped) return undefined;
       } catch (error) {
-        await adds.drain();
         skipped.push({ path: rel, error: message(error) });
         return undefined;
       } finally {
         await file.close().catch(() => undefined);
       }
-      await adds.drain();
       progress();
       await opts.heartbeat?.();
       // The size read wins over the size stat'ed: the file may have changed while we read it.
@@ -236,21 +254,26 @@ export async function runBackup(
 
   const visit = async (rel: string, st: SourceStat): Promise<void> => {
     if (st.kind === 'dir') {
-      let names: string[];
+      let entries: { readonly name: string; readonly stat?: SourceStat; readonly error?: Error }[];
       try {
-        names = await fsOps.run(() => source.readdir(rel));
+        entries = source.scan
+          ? await fsOps.run(() => (source.scan as NonNullable<SourceTree['scan']>)(rel))
+          : (await fsOps.run(() => source.readdir(rel))).map((name) => ({ name }));
       } catch (error) {
+        // An unreadable root is a failed backup, not an empty snapshot.
+        if (rel === '') throw new Error(`cannot read backup source ${opts.path}: ${message(error)}`);
         skipped.push({ path: rel, error: message(error) });
         return;
       }
       nodes.push({ path: rel, type: 'dir', mode: st.mode, mtimeNs: st.mtimeNs });
       counts.dirs++;
       await Promise.all(
-        names.map(async (name) => {
-          const child = childPath(rel, name);
+        entries.map(async (entry) => {
+          const child = childPath(rel, entry.name);
           let cst: SourceStat;
           try {
-            cst = await fsOps.run(() => source.lstat(child));
+            if (entry.error) throw entry.error;
+            cst = entry.stat ?? (await fsOps.run(() => source.lstat(child)));
           } catch (error) {
             skipped.push({ path: child, error: message(error) });
             return;
@@ -282,6 +305,7 @@ export async function runBackup(
   if (rootStat.kind !== 'dir') throw new Error(`backup source ${opts.path} is not a directory`);
   await visit('', rootStat);
 
+  await adds.drain();
   // Tree blobs, then packs → index; the snapshot (or checkpoint) only after the index is written.
   const treeIds: string[] = [];
   for (const part of treeChunks(encodeTree(nodes))) {

@@ -1,0 +1,297 @@
+/**
+ * Backup throughput and repository size, side by side with restic (Debian's 0.14) in one run.
+ *
+ *   npx tsx bench/backup.ts [--scale 1] [--keep]
+ *
+ * Datasets: a generated mixed tree (~1 GiB at --scale 1: 20,000 small files of text, JSON and random
+ * bytes, plus 8 large files, half compressible, half random; generated from a seeded PRNG) and a
+ * copy of this project's node_modules. For each dataset and tool, in the same order: first backup,
+ * unchanged re-backup, re-backup after changing 1% of the files, full restore. Both tools run as
+ * child processes (start-up included) against a local repository; bytes added and repository size
+ * are measured on disk (du), the same way for both. restic always encrypts (AES-256 + Poly1305, key
+ * from RESTIC_PASSWORD) and compresses with zstd (repository v2, compression "auto"); Bulkhead here
+ * compresses with zstd level 3 and does not encrypt (the S3 bucket's SSE-KMS does).
+ * Working files live under bench/.work/backup (gitignored) and are removed at the end.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const ROOT = path.join(__dirname, '..');
+const WORK = path.join(ROOT, 'bench', '.work', 'backup');
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const SCALE = Number(arg('--scale') ?? '1');
+const KEEP = process.argv.includes('--keep');
+const RESTIC = '/usr/bin/restic';
+const ENV = {
+  ...process.env,
+  RESTIC_PASSWORD: 'bench-only',
+  RESTIC_CACHE_DIR: path.join(WORK, 'restic-cache'),
+};
+
+/** mulberry32: deterministic data for every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomBytes(rand: () => number, n: number): Buffer {
+  const words = new Uint32Array(Math.ceil(n / 4));
+  for (let i = 0; i < words.length; i++) words[i] = (rand() * 4294967296) >>> 0;
+  return Buffer.from(words.buffer, 0, n);
+}
+
+const WORDS =
+  'the of and to in is that for it as was with be by on not he this are or his from at which but have an they you were her she there would their we him been has when who will more no if out so said what up its about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three'.split(
+    ' ',
+  );
+
+function text(rand: () => number, n: number): Buffer {
+  const parts: string[] = [];
+  let len = 0;
+  while (len < n) {
+    const w = WORDS[(rand() * WORDS.length) | 0];
+    const s = rand() < 0.08 ? `${w}.\n` : `${w} `;
+    parts.push(s);
+    len += s.length;
+  }
+  return Buffer.from(parts.join('')).subarray(0, n);
+}
+
+function json(rand: () => number, n: number): Buffer {
+  const rows: string[] = [];
+  let len = 0;
+  for (let id = 0; len < n; id++) {
+    const row = JSON.stringify({
+      id,
+      name: WORDS[(rand() * WORDS.length) | 0],
+      score: Math.round(rand() * 1e6) / 100,
+      ok: rand() < 0.5,
+    });
+    rows.push(row);
+    len += row.length + 2;
+  }
+  return Buffer.from(`[${rows.join(',\n')}]`).subarray(0, n);
+}
+
+/** The mixed tree: many small files (text, JSON, random) in nested dirs, and a few large files. */
+async function generateMixed(dir: string): Promise<void> {
+  const rand = prng(20261127);
+  const small = Math.round(20_000 * SCALE);
+  for (let i = 0; i < small; i++) {
+    const sub = path.join(dir, `d${i % 40}`, `e${(i >> 6) % 25}`);
+    if (i < 1000) await fs.mkdir(sub, { recursive: true });
+    const size = 512 + Math.floor(rand() ** 2 * 64 * 1024);
+    const kind = rand();
+    const body = kind < 0.5 ? text(rand, size) : kind < 0.75 ? json(rand, size) : randomBytes(rand, size);
+    await fs.writeFile(path.join(sub, `f${i}.${kind < 0.5 ? 'txt' : kind < 0.75 ? 'json' : 'bin'}`), body);
+  }
+  await fs.mkdir(path.join(dir, 'large'), { recursive: true });
+  const large = Math.max(2, Math.round(8 * SCALE));
+  for (let i = 0; i < large; i++) {
+    const size = Math.round((64 + rand() * 64) * 1024 * 1024 * Math.min(1, SCALE * 4));
+    const chunks: Buffer[] = [];
+    for (let got = 0; got < size; got += 4 * 1024 * 1024) {
+      const n = Math.min(4 * 1024 * 1024, size - got);
+      chunks.push(i % 2 === 0 ? text(rand, n) : randomBytes(rand, n));
+    }
+    await fs.writeFile(
+      path.join(dir, 'large', `big-${i}.${i % 2 === 0 ? 'log' : 'bin'}`),
+      Buffer.concat(chunks),
+    );
+  }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of await fs.readdir(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) out.push(p);
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+/** Changes 1% of the files, deterministically: every 100th gets 4 KiB overwritten in the middle and a line appended. */
+async function mutateOnePercent(dir: string): Promise<number> {
+  const rand = prng(7);
+  const files = (await listFiles(dir)).filter((_, i) => i % 100 === 50);
+  for (const f of files) {
+    const h = await fs.open(f, 'r+');
+    const { size } = await h.stat();
+    await h.write(randomBytes(rand, Math.min(4096, size)), 0, Math.min(4096, size), Math.floor(size / 2));
+    await h.close();
+    await fs.appendFile(f, `changed ${rand()}\n`);
+  }
+  return files.length;
+}
+
+function du(dir: string): number {
+  return Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
+}
+
+function run(cmd: string, args: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { env: ENV, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  return seconds;
+}
+
+interface Tool {
+  readonly name: string;
+  init(repo: string): void;
+  backup(repo: string, dir: string): number;
+  restore(repo: string, target: string): number;
+}
+
+const bulkhead: Tool = {
+  name: 'bulkhead',
+  init: () => undefined, // the first backup creates the repository
+  backup: (repo, dir) =>
+    run(process.execPath, [path.join(ROOT, 'bin', 'bulkhead.cjs'), 'backup', dir, '--repo', repo, '--json']),
+  restore: (repo, target) =>
+    run(process.execPath, [
+      path.join(ROOT, 'bin', 'bulkhead.cjs'),
+      'restore',
+      'latest',
+      '--repo',
+      repo,
+      '--target',
+      target,
+      '--json',
+    ]),
+};
+
+const restic: Tool = {
+  name: 'restic',
+  init: (repo) => {
+    run(RESTIC, ['-r', repo, 'init', '--quiet']);
+  },
+  backup: (repo, dir) => run(RESTIC, ['-r', repo, 'backup', dir, '--quiet', '--json']),
+  restore: (repo, target) => run(RESTIC, ['-r', repo, 'restore', 'latest', '--target', target, '--quiet']),
+};
+
+interface Row {
+  readonly dataset: string;
+  readonly metric: string;
+  readonly unit: 's' | 'MiB';
+  readonly values: Record<string, number>;
+  /** For time rows: the bytes processed, to print throughput. */
+  readonly bytes?: number;
+}
+
+async function benchDataset(name: string, dir: string, rows: Row[]): Promise<void> {
+  const size = du(dir);
+  const files = (await listFiles(dir)).length;
+  process.stderr.write(`\n== ${name}: ${files} files, ${(size / 2 ** 20).toFixed(0)} MiB ==\n`);
+  const tools = [bulkhead, restic];
+  const repo = (t: Tool) => path.join(WORK, `${name}-${t.name}-repo`);
+  const result: Record<string, Record<string, number>> = {};
+  const add = (metric: string, tool: string, v: number) => {
+    result[metric] ??= {};
+    result[metric][tool] = v;
+  };
+  for (const t of tools) t.init(repo(t));
+  for (const t of tools) {
+    add('first backup', t.name, t.backup(repo(t), dir));
+    process.stderr.write(`${t.name} first backup ${result['first backup'][t.name].toFixed(2)} s\n`);
+  }
+  for (const t of tools) add('repo after first', t.name, du(repo(t)) / 2 ** 20);
+  for (const t of tools) add('unchanged re-backup', t.name, t.backup(repo(t), dir));
+  const changed = await mutateOnePercent(dir);
+  for (const t of tools) {
+    const before = du(repo(t));
+    add(`re-backup, ${changed} files (1%) changed`, t.name, t.backup(repo(t), dir));
+    add('bytes added by the 1% change', t.name, (du(repo(t)) - before) / 2 ** 20);
+  }
+  for (const t of tools) {
+    const target = path.join(WORK, `${name}-${t.name}-restore`);
+    add('full restore', t.name, t.restore(repo(t), target));
+    await fs.rm(target, { recursive: true, force: true });
+    process.stderr.write(`${t.name} restore ${result['full restore'][t.name].toFixed(2)} s\n`);
+  }
+  for (const t of tools) add('repository size (3 snapshots)', t.name, du(repo(t)) / 2 ** 20);
+  for (const [metric, values] of Object.entries(result)) {
+    const unit = metric.startsWith('repo') || metric.startsWith('bytes') ? 'MiB' : 's';
+    rows.push({
+      dataset: `${name} (${files} files, ${(size / 2 ** 20).toFixed(0)} MiB)`,
+      metric,
+      unit,
+      values,
+      bytes: unit === 's' && !metric.startsWith('unchanged') ? size : undefined,
+    });
+  }
+}
+
+function table(rows: Row[]): string {
+  const head = ['dataset', 'measurement', 'bulkhead', 'restic', 'ratio', 'goal'];
+  const body = rows.map((r) => {
+    const b = r.values.bulkhead;
+    const s = r.values.restic;
+    const fmt = (v: number) =>
+      r.unit === 's'
+        ? `${v.toFixed(2)} s${r.bytes ? ` (${(r.bytes / 2 ** 20 / v).toFixed(0)} MiB/s)` : ''}`
+        : `${v.toFixed(1)} MiB`;
+    // Times: restic/bulkhead (>1 = Bulkhead faster). Sizes: bulkhead/restic (<1 = Bulkhead smaller).
+    const ratio = r.unit === 's' ? s / b : b / s;
+    const met = r.unit === 's' ? ratio >= 1 : ratio <= 1;
+    return [
+      r.dataset,
+      r.metric,
+      fmt(b),
+      fmt(s),
+      `${ratio.toFixed(2)}${r.unit === 's' ? 'x faster' : 'x size'}`,
+      met ? 'met' : 'MISSED',
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const version = execFileSync(RESTIC, ['version'], { encoding: 'utf8' }).trim();
+  await fs.rm(WORK, { recursive: true, force: true });
+  await fs.mkdir(WORK, { recursive: true });
+  const rows: Row[] = [];
+  try {
+    const mixed = path.join(WORK, 'mixed');
+    const t0 = performance.now();
+    await generateMixed(mixed);
+    process.stderr.write(`generated the mixed tree in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    await benchDataset('mixed', mixed, rows);
+    await fs.rm(mixed, { recursive: true, force: true });
+
+    const nm = path.join(WORK, 'node_modules');
+    execFileSync('cp', ['-a', path.join(ROOT, 'node_modules'), nm]);
+    await benchDataset('node_modules', nm, rows);
+  } finally {
+    if (!KEEP) await fs.rm(WORK, { recursive: true, force: true });
+  }
+  process.stdout.write(
+    `\nBackup benchmark (${new Date().toISOString()}, ${process.version}, ${version}, scale ${SCALE}, 2 shared cores)\n` +
+      'restic encrypts (AES-256/Poly1305) and compresses (zstd, auto); Bulkhead compresses (zstd 3), no client-side encryption.\n' +
+      'ratio: times restic/bulkhead (>1 = Bulkhead faster), sizes bulkhead/restic (<1 = Bulkhead smaller); sizes measured with du.\n\n' +
+      `${table(rows)}\n`,
+  );
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});
