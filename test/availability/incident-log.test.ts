@@ -273,7 +273,31 @@ describe('loading the history from the store, with audit links', () => {
       'malformed',
       'malformed',
     ]);
-    expect(history.auditRecords).toBe(6);
+    // 'after' (11 min) falls outside every incident's open period: it is neither fetched nor linked.
+    expect(history.auditRecords).toBe(5);
+  });
+
+  test('GIVEN a day of "none" decisions and one incident WHEN loaded THEN only audit records inside the incident are fetched', async () => {
+    const store = new MemoryObjectStore(() => T0);
+    await appendIncidentEvent(store, ev('open', 30));
+    await appendIncidentEvent(store, ev('close', 33));
+    for (let m = 0; m < 24 * 60; m += 1) {
+      const r = audit({
+        id: `tick-${m}`,
+        decidedAtMs: T0 - 12 * 60 * MIN + m * MIN,
+        decision: 'none',
+        actions: [],
+      });
+      await store.put(auditKey(r), enc(r));
+    }
+    const gets = jest.spyOn(store, 'get');
+    const history = await loadIncidentHistory(store, {
+      nowMs: T0 + 60 * MIN,
+      auditFromMs: T0 - 30 * 24 * 60 * MIN,
+    });
+    const auditGets = gets.mock.calls.filter(([key]) => key.startsWith('audit/'));
+    expect(auditGets).toHaveLength(3); // minutes 30, 31 and 32 after T0: the incident's open period
+    expect(history.auditRecords).toBe(3);
   });
 
   test('GIVEN a record cache WHEN loaded twice THEN immutable records are fetched once', async () => {

@@ -99,26 +99,48 @@ export function readIncidentLog(
   );
 }
 
+const DAY_MS = 86_400_000;
+
 /**
- * Reads the audit records decided from `fromMs` on. Audit keys start with their day
- * (`audit/<yyyy-mm-dd>/…`), so older days are skipped without being fetched.
+ * Reads the audit records decided inside any of `intervals` (the incidents' open periods). The
+ * failover functions write a record for every run, including "none" decisions, so the audit log is
+ * large (about 1,440 records a day per function on a one-minute tick); only the day prefixes the
+ * intervals touch are listed (`audit/<yyyy-mm-dd>/`), and only keys whose decision time (in the key)
+ * falls inside an interval are fetched. A key without a readable time is fetched and checked.
  */
-export function readAuditActions(
+export async function readAuditActions(
   store: ObjectStore,
-  fromMs: number,
+  intervals: readonly Interval[],
   cache?: RecordCache,
 ): Promise<LogRead<AuditAction>> {
-  const fromDay = new Date(fromMs).toISOString().slice(0, 10);
-  return readAll<AuditAction>(
-    store,
-    AUDIT_PREFIX,
-    (key, body) => {
-      const parsed = parseAuditRecord(key, body);
-      return parsed.ok ? { ok: true, value: parsed.action } : parsed;
-    },
-    (key) => key.slice(AUDIT_PREFIX.length, AUDIT_PREFIX.length + 10) >= fromDay,
-    cache,
-  );
+  const inside = (ms: number) => intervals.some((i) => ms >= i.startMs && ms < i.endMs);
+  const days = new Set<string>();
+  for (const i of intervals) {
+    for (let d = Math.floor(i.startMs / DAY_MS) * DAY_MS; d < i.endMs; d += DAY_MS) {
+      days.add(new Date(d).toISOString().slice(0, 10));
+    }
+  }
+  const records: AuditAction[] = [];
+  const malformed: MalformedRecord[] = [];
+  for (const day of [...days].sort()) {
+    const prefix = `${AUDIT_PREFIX}${day}/`;
+    const read = await readAll<AuditAction>(
+      store,
+      prefix,
+      (key, body) => {
+        const parsed = parseAuditRecord(key, body);
+        return parsed.ok ? { ok: true, value: parsed.action } : parsed;
+      },
+      (key) => {
+        const ms = Number(key.slice(prefix.length, prefix.length + 15));
+        return !/^\d{15}-/.test(key.slice(prefix.length)) || inside(ms);
+      },
+      cache,
+    );
+    records.push(...read.records.filter((r) => inside(r.decidedAtMs)));
+    malformed.push(...read.malformed);
+  }
+  return { records, malformed };
 }
 
 /** The incident history as the math, the function and the CLI consume it. */
@@ -133,7 +155,7 @@ export interface IncidentHistory {
   readonly malformed: MalformedRecord[];
   /** Distinct incident-log events used. */
   readonly events: number;
-  /** Audit records read. */
+  /** Audit records read (those decided while an incident was open). */
   readonly auditRecords: number;
 }
 
@@ -163,15 +185,20 @@ export async function loadIncidentHistory(
   options: LoadOptions,
 ): Promise<IncidentHistory> {
   const tolerance = options.skewToleranceMs ?? 120_000;
-  const [log, audit] = await Promise.all([
-    readIncidentLog(store, options.cache),
-    readAuditActions(store, options.auditFromMs, options.cache),
-  ]);
+  const log = await readIncidentLog(store, options.cache);
   const records =
     options.checkStoreClock === false
       ? log.records.map((r) => ({ ...r, storedAtMs: undefined }))
       : log.records;
   const folded = foldIncidentLog(records, { skewToleranceMs: tolerance });
+  // Only actions decided while an incident was open can mitigate it: read just those periods.
+  const periods = folded.incidents
+    .map((i) => ({
+      startMs: Math.max(i.startedAtMs, options.auditFromMs),
+      endMs: i.endedAtMs ?? options.nowMs + 1,
+    }))
+    .filter((p) => p.endMs > p.startMs);
+  const audit = await readAuditActions(store, periods, options.cache);
   const findings: LogFinding[] = [...folded.findings];
   for (const { key, event } of log.records) {
     if (event.atMs > options.nowMs + tolerance) {
