@@ -3,10 +3,12 @@ import { registerAvailability } from './availability';
 import { registerBackup } from './backup';
 import { registerDrill } from './drill';
 import { registerForget } from './forget';
+import { registerInvoke } from './invoke';
 import { registerPause, registerResume } from './pause';
 import { registerPrune } from './prune';
 import { registerRestore } from './restore';
 import { registerSnapshots } from './snapshots';
+import { registerStatus } from './status';
 import { registerVerify } from './verify';
 
 /**
@@ -16,6 +18,8 @@ import { registerVerify } from './verify';
 export function registerCommands(program: Command): void {
   registerAvailability(program);
   registerDrill(program);
+  registerInvoke(program);
+  registerStatus(program);
   registerPause(program);
   registerResume(program);
   registerBackup(program);

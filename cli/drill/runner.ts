@@ -71,6 +71,25 @@ export interface RunOptions {
 
 /** Runs one scenario on one side (Bulkhead's cells with its functions, or plain ECS) and records it. */
 export async function runScenario(options: RunOptions): Promise<RunResult> {
+  return (await simulate(options)).result;
+}
+
+/** A simulated world stopped at some time, for `bulkhead invoke` and `bulkhead status`. */
+export interface SimWorld {
+  readonly result: RunResult;
+  readonly topology: Topology;
+  readonly ctx: DrillContext;
+  readonly bindings: readonly HandlerBinding[];
+  /** Advances the world by `seconds` simulated seconds (faults, ECS, ALB, deliveries to functions). */
+  readonly runFor: (seconds: number) => Promise<void>;
+}
+
+/**
+ * Runs a scenario for `untilS` simulated seconds (default: its whole duration) and returns the
+ * world as it stands then, with the function bindings, so one more event can be handed to a
+ * function's real handler.
+ */
+export async function simulate(options: RunOptions & { readonly untilS?: number }): Promise<SimWorld> {
   const { scenario, mode, seed } = options;
   const topoOptions = {
     seed,
@@ -390,7 +409,10 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   };
 
   let bucket = newBucketAccumulator(topology.azs);
-  for (let s = 0; s < scenario.durationS; s++) {
+  const endS = Math.min(scenario.durationS, options.untilS ?? scenario.durationS);
+  let clockS = 0;
+  /** One simulated second: faults, the region's tick, sleepers, schedules, deliveries, sampling. */
+  const step = async (s: number) => {
     for (const fault of scenario.faults) {
       if (fault.at === s) await applyFault(fault, true);
       if ('until' in fault && fault.until === s) await applyFault(fault, false);
@@ -426,7 +448,13 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       timeline.push(closeBucket(s + 1 - BUCKET_S, bucket, topology));
       bucket = newBucketAccumulator(topology.azs);
     }
-  }
+  };
+  for (; clockS < endS; clockS++) await step(clockS);
+  /** Runs the world on for `seconds` more (sampling stops at the scenario's end). */
+  const runFor = async (seconds: number) => {
+    for (let i = 0; i < seconds; i++, clockS++) await step(clockS);
+  };
+
   // Let invocations still running finish: wake each sleeper (an invocation past the end of the
   // drill sees no more ticks), at most a bounded number of times.
   for (let round = 0; background.size > 0 && round < 1000; round++) {
@@ -434,11 +462,11 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     await settle();
   }
   events.sort((a, b) => a.t - b.t);
-  return {
+  const result: RunResult = {
     scenario: scenario.name,
     mode,
     seed,
-    durationS: scenario.durationS,
+    durationS: endS,
     bucketS: BUCKET_S,
     azs: topology.azs,
     timeline,
@@ -452,6 +480,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     ...(volume ? { volume: volume.outcome() } : {}),
     ...(availabilityReport ? { availabilityFunction: summarizeAvailability(availabilityReport) } : {}),
   };
+  return { result, topology, ctx, bindings: wiring.bindings, runFor };
 }
 
 /**

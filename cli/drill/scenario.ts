@@ -126,7 +126,7 @@ export const scenarioSchema = z
       .strict()
       .default({ duplicateRate: 0, jitterS: [0, 0] })
       .describe('EventBridge delivery: share of duplicated deliveries, and extra random delay (reordering).'),
-    faults: z.array(faultSchema).min(1),
+    faults: z.array(faultSchema).default([]),
     volume: z
       .object({
         files: z.number().int().min(1).max(10_000).default(50),
