@@ -126,7 +126,15 @@ export async function invokeFunction(opts: {
   const firstFault = scenario.faults.length > 0 ? Math.min(...scenario.faults.map((f) => f.at)) : undefined;
   const untilS = opts.at ?? (firstFault !== undefined ? firstFault + 300 : 600);
   const workDir = await mkdtemp(path.join(tmpdir(), 'bulkhead-invoke-'));
-  const world = await simulate({ scenario, mode: 'bulkhead', seed: opts.seed, workDir, untilS });
+  // The invoked function sits out the replay, so the event meets the state it would have met.
+  const world = await simulate({
+    scenario,
+    mode: 'bulkhead',
+    seed: opts.seed,
+    workDir,
+    untilS,
+    withhold: [opts.fn],
+  });
   const binding = world.bindings.find((b) => b.name === opts.fn);
   if (!binding)
     throw new UsageError(
@@ -148,7 +156,7 @@ export async function invokeFunction(opts: {
   const own = (result as { actions?: readonly AuditAction[] }).actions;
   return {
     function: opts.fn,
-    world: `simulated region, scenario ${scenario.name} at ${untilS} s (seed ${opts.seed})`,
+    world: `simulated region, scenario ${scenario.name} at ${untilS} s (seed ${opts.seed}; ${opts.fn} sat out the replay)`,
     event: summarizeEvent(event),
     decision: decisionOf(result),
     actions:
@@ -171,11 +179,10 @@ function render(out: InvokeOutput): string {
   );
   if (out.actions.length === 0) lines.push('actions   none');
   else
-    out.actions.forEach((a, i) =>
+    for (const [i, a] of out.actions.entries())
       lines.push(
         `${i === 0 ? 'actions   ' : '          '}${a.api} ${a.target} ${JSON.stringify(a.params)} → ${a.result}`,
-      ),
-    );
+      );
   return lines.join('\n');
 }
 

@@ -89,7 +89,13 @@ export interface SimWorld {
  * world as it stands then, with the function bindings, so one more event can be handed to a
  * function's real handler.
  */
-export async function simulate(options: RunOptions & { readonly untilS?: number }): Promise<SimWorld> {
+export async function simulate(
+  options: RunOptions & {
+    readonly untilS?: number;
+    /** Functions that get no events or schedules while the world plays (the one `invoke` will run). */
+    readonly withhold?: readonly string[];
+  },
+): Promise<SimWorld> {
   const { scenario, mode, seed } = options;
   const topoOptions = {
     seed,
@@ -137,9 +143,10 @@ export async function simulate(options: RunOptions & { readonly untilS?: number 
       ? wireBulkhead(ctx)
       : { bindings: [] as HandlerBinding[], alarms: [], integration: [] };
   for (const alarm of wiring.alarms) region.addAlarm(alarm);
-  const byName = new Map(wiring.bindings.map((b) => [b.name, b]));
-  for (const b of wiring.bindings) if (b.matches) region.addRule(`${b.name}-rule`, b.name, b.matches);
-  for (const b of wiring.bindings)
+  const active = wiring.bindings.filter((b) => !options.withhold?.includes(b.name));
+  const byName = new Map(active.map((b) => [b.name, b]));
+  for (const b of active) if (b.matches) region.addRule(`${b.name}-rule`, b.name, b.matches);
+  for (const b of active)
     if (b.scheduleS)
       region.addRule(`${b.name}-schedule`, b.name, (e) => isScheduleFor(e, `${b.name}-schedule`));
 
@@ -427,7 +434,7 @@ export async function simulate(options: RunOptions & { readonly untilS?: number 
       sleeper.resolve();
     }
     if (background.size > 0) await settle();
-    for (const b of wiring.bindings)
+    for (const b of active)
       if (b.scheduleS && Math.round(t()) % b.scheduleS === 0) region.putScheduledEvent(`${b.name}-schedule`);
     collectPlatform();
     for (const delivery of region.bus.takeDue(region.nowMs())) {
