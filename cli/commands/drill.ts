@@ -42,6 +42,8 @@ export function registerDrill(program: Command): void {
       new Option('--live', 'run against a deployed stack (see README: Drills, live mode)').default(false),
     )
     .addOption(new Option('--yes', 'with --live: do not ask before injecting faults').default(false))
+    .option('--config <file>', 'with --live: the BULKHEAD_FAILOVER_CONFIG JSON of the deployed functions')
+    .option('--bucket <name>', 'with --live: the state bucket (stack output StateBucketName)')
     .addHelpText(
       'after',
       `
@@ -58,6 +60,8 @@ Exit codes: ${DRILL_EXIT.ok} done; ${DRILL_EXIT.error} error; ${DRILL_EXIT.badSc
         strict?: boolean;
         live: boolean;
         yes: boolean;
+        config?: string;
+        bucket?: string;
       }) => {
         let scenarios: Scenario[];
         try {
@@ -72,7 +76,18 @@ Exit codes: ${DRILL_EXIT.ok} done; ${DRILL_EXIT.error} error; ${DRILL_EXIT.badSc
         }
         if (opts.live) {
           const { runLiveDrill } = await import('../drill/live');
-          process.exitCode = await runLiveDrill({ scenarios, yes: opts.yes, out: opts.out });
+          try {
+            process.exitCode = await runLiveDrill({
+              scenarios,
+              yes: opts.yes,
+              out: opts.out,
+              config: opts.config,
+              bucket: opts.bucket,
+            });
+          } catch (error) {
+            process.stderr.write(`bulkhead drill --live: ${(error as Error).message}\n`);
+            process.exitCode = DRILL_EXIT.error;
+          }
           return;
         }
         const started = Date.now();

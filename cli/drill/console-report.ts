@@ -45,7 +45,7 @@ export function renderConsole(report: DrillReport, paths?: { json: string; html:
   const rows: string[][] = [];
   for (const s of report.scenarios) {
     rows.push([s.name, 'bulkhead', ...row(s.bulkhead.figures)]);
-    rows.push(['', 'baseline', ...row(s.baseline.figures)]);
+    if (s.baseline) rows.push(['', 'baseline', ...row(s.baseline.figures)]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>

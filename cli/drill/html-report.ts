@@ -85,7 +85,7 @@ function lineChart(
 
 function actionsChart(s: ScenarioReport): VegaLiteSpec {
   const rows = (['bulkhead', 'baseline'] as const).flatMap((side) =>
-    s[side].events
+    (s[side]?.events ?? [])
       .filter((e) => e.kind !== 'note')
       .map((e) => ({
         side,
@@ -120,7 +120,7 @@ function actionsChart(s: ScenarioReport): VegaLiteSpec {
 
 /** The Vega-Lite specs of one scenario: per-AZ weight, healthy tasks, error rate, and actions over time. */
 export function scenarioSpecs(s: ScenarioReport): VegaLiteSpec[] {
-  const rows = [...azRows(s.bulkhead, 'bulkhead'), ...azRows(s.baseline, 'baseline')];
+  const rows = [...azRows(s.bulkhead, 'bulkhead'), ...(s.baseline ? azRows(s.baseline, 'baseline') : [])];
   const bands = faultBands(s, ['bulkhead', 'baseline']);
   const perAz = rows.filter((r) => r.az !== 'all');
   return [
@@ -170,7 +170,7 @@ function figuresTable(s: ScenarioReport): string {
       .join('');
   };
   return `<table><thead><tr><th>side</th><th>detect</th><th>mitigate</th><th>Bulkhead acts</th><th>left AZ</th><th>MTTR</th><th>failed</th><th>availability</th><th>blast radius</th></tr></thead>
-<tbody><tr><th>bulkhead</th>${cells(s.bulkhead)}</tr><tr><th>baseline</th>${cells(s.baseline)}</tr></tbody></table>`;
+<tbody><tr><th>bulkhead</th>${cells(s.bulkhead)}</tr>${s.baseline ? `<tr><th>baseline</th>${cells(s.baseline)}</tr>` : ''}</tbody></table>`;
 }
 
 function eventsList(run: RunResult): string {
@@ -213,7 +213,7 @@ ${claims ? `<ul class="claims">${claims}</ul>` : ''}
 ${svgs.join('\n')}
 <details><summary>Bulkhead functions in this run</summary><ul>${integration}</ul></details>
 <details><summary>Bulkhead timeline (${s.bulkhead.events.length} events)</summary>${eventsList(s.bulkhead)}</details>
-<details><summary>Baseline timeline (${s.baseline.events.length} events)</summary>${eventsList(s.baseline)}</details>
+${s.baseline ? `<details><summary>Baseline timeline (${s.baseline.events.length} events)</summary>${eventsList(s.baseline)}</details>` : ''}
 </section>`);
   }
   const toc = report.scenarios

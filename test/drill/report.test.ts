@@ -70,7 +70,7 @@ describe('JSON report', () => {
   test('GIVEN a drill report WHEN its figures are recomputed from its own timeline and events THEN they agree', () => {
     expect(a.report.scenarios).toHaveLength(NAMES.length);
     for (const s of a.report.scenarios)
-      for (const run of [s.bulkhead, s.baseline]) {
+      for (const run of [s.bulkhead, s.baseline as NonNullable<typeof s.baseline>]) {
         const mine = recompute(run.timeline as Bucket[], run.events as TimelineEvent[], a.report.definitions);
         expect({
           totalRequests: run.figures.totalRequests,

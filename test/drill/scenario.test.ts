@@ -89,7 +89,7 @@ describe('scenario format', () => {
   test('GIVEN a file with errors WHEN loaded THEN the message names the file and each field', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'scn-'));
     const file = path.join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify({ ...valid, durationS: 'long', faults: [] }));
+    writeFileSync(file, JSON.stringify({ ...valid, durationS: 'long', faults: 'none' }));
     expect(() => loadScenario(file)).toThrow(
       new RegExp(
         `invalid scenario ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\n  durationS: .*\\n  faults: .*`,
