@@ -1,8 +1,6 @@
 import * as path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { renderConsole } from '../drill/console-report';
 import { BUILT_IN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from '../drill/scenario';
-import { runSuite } from '../drill/suite';
 
 /** Exit codes of `bulkhead drill`. */
 export const DRILL_EXIT = { ok: 0, error: 1, badScenario: 2, claimMissed: 3 } as const;
@@ -75,7 +73,7 @@ Exit codes: ${DRILL_EXIT.ok} done; ${DRILL_EXIT.error} error; ${DRILL_EXIT.badSc
           throw error;
         }
         if (opts.live) {
-          const { runLiveDrill } = await import('../drill/live');
+          const { runLiveDrill } = require('../drill/live') as typeof import('../drill/live');
           try {
             process.exitCode = await runLiveDrill({
               scenarios,
@@ -90,6 +88,10 @@ Exit codes: ${DRILL_EXIT.ok} done; ${DRILL_EXIT.error} error; ${DRILL_EXIT.badSc
           }
           return;
         }
+        // Loaded here, not at the top: the sim and the functions cost every other command startup time.
+        const { runSuite } = require('../drill/suite') as typeof import('../drill/suite');
+        const { renderConsole } =
+          require('../drill/console-report') as typeof import('../drill/console-report');
         const started = Date.now();
         const progress = !opts.json && process.stderr.isTTY;
         const { report, json, html } = await runSuite({

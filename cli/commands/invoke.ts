@@ -1,16 +1,8 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import {
-  INVOKABLE,
-  INVOKE_EXIT,
-  type InvokeOutput,
-  invokeFunction,
-  renderInvoke,
-  UsageError,
-} from '../drill/invoke';
-import { LiveTargetError } from '../drill/live-ports';
-import { ScenarioError } from '../drill/scenario';
+import { INVOKABLE, INVOKE_EXIT, USAGE_ERRORS } from '../drill/constants';
+import type { InvokeOutput } from '../drill/invoke';
 
-export { INVOKE_EXIT } from '../drill/invoke';
+export { INVOKE_EXIT } from '../drill/constants';
 
 function parseNonNegative(value: string): number {
   const n = Number(value);
@@ -47,6 +39,7 @@ export function registerInvoke(program: Command): void {
     .action(async (fn: string, o: Record<string, unknown>) => {
       let out: InvokeOutput;
       try {
+        const { invokeFunction } = require('../drill/invoke') as typeof import('../drill/invoke');
         out = await invokeFunction({
           fn,
           eventFile: o.event as string,
@@ -59,12 +52,12 @@ export function registerInvoke(program: Command): void {
           bucket: o.bucket as string | undefined,
         });
       } catch (error) {
-        const usage =
-          error instanceof UsageError || error instanceof ScenarioError || error instanceof LiveTargetError;
+        const usage = error instanceof Error && USAGE_ERRORS.has(error.name);
         process.stderr.write(`bulkhead invoke: ${error instanceof Error ? error.message : String(error)}\n`);
         process.exitCode = usage ? INVOKE_EXIT.usage : INVOKE_EXIT.handlerFailed;
         return;
       }
+      const { renderInvoke } = require('../drill/invoke') as typeof import('../drill/invoke');
       process.stdout.write(`${o.json ? JSON.stringify(out, null, 1) : renderInvoke(out)}\n`);
     });
 }

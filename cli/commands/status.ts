@@ -2,13 +2,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { LiveTargetError, livePorts, loadLiveTarget } from '../drill/live-ports';
-import { simulate } from '../drill/runner';
-import { loadScenario, parseScenario, ScenarioError } from '../drill/scenario';
-import { readStatus, renderStatus, STATUS_EXIT, type StatusReport } from '../drill/status';
-import { failoverRuntimeConfig } from '../drill/wiring';
+import { STATUS_EXIT, USAGE_ERRORS } from '../drill/constants';
+import type { StatusReport } from '../drill/status';
 
-export { STATUS_EXIT } from '../drill/status';
+export { STATUS_EXIT } from '../drill/constants';
 
 function parseNonNegative(value: string): number {
   const n = Number(value);
@@ -42,6 +39,14 @@ export function registerStatus(program: Command): void {
     )
     .action(async (o: Record<string, unknown>) => {
       try {
+        // Loaded here, not at the top: the sim and the AWS clients cost every other command startup time.
+        const { livePorts, loadLiveTarget } =
+          require('../drill/live-ports') as typeof import('../drill/live-ports');
+        const { simulate } = require('../drill/runner') as typeof import('../drill/runner');
+        const { loadScenario, parseScenario } =
+          require('../drill/scenario') as typeof import('../drill/scenario');
+        const { readStatus, renderStatus } = require('../drill/status') as typeof import('../drill/status');
+        const { failoverRuntimeConfig } = require('../drill/wiring') as typeof import('../drill/wiring');
         let report: StatusReport;
         if (o.live) {
           const target = loadLiveTarget(o.config as string | undefined, o.bucket as string | undefined);
@@ -76,7 +81,7 @@ export function registerStatus(program: Command): void {
         }
         process.stdout.write(`${o.json ? JSON.stringify(report, null, 1) : renderStatus(report)}\n`);
       } catch (error) {
-        const usage = error instanceof ScenarioError || error instanceof LiveTargetError;
+        const usage = error instanceof Error && USAGE_ERRORS.has(error.name);
         process.stderr.write(`bulkhead status: ${error instanceof Error ? error.message : String(error)}\n`);
         process.exitCode = usage ? STATUS_EXIT.usage : STATUS_EXIT.error;
       }

@@ -9,15 +9,10 @@ import { systemClock } from '../../lambdas/ports/clock';
 import { RecordingLog } from '../../lambdas/ports/log';
 import { createTaskReplacerHandler } from '../../lambdas/task-replacer/function';
 import { createZoneShifterHandler } from '../../lambdas/zone-shifter/function';
+import { INVOKABLE } from './constants';
 import { livePorts, loadLiveTarget } from './live-ports';
 import { simulate } from './runner';
 import { loadScenario, parseScenario, type Scenario } from './scenario';
-
-/** Exit codes of `bulkhead invoke`. */
-export const INVOKE_EXIT = { ok: 0, error: 1, usage: 2, handlerFailed: 3 } as const;
-
-/** Functions `bulkhead invoke` can run. */
-export const INVOKABLE = ['zone-shifter', 'task-replacer', 'zonal-prober', 'availability'] as const;
 
 const envelopeSchema = z.object({
   id: z.string(),
@@ -31,7 +26,9 @@ const envelopeSchema = z.object({
 });
 
 /** Bad arguments, event file or function name. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 /** What `invoke` prints (and emits with --json). */
 export interface InvokeOutput {

@@ -18,7 +18,9 @@ export interface LiveTarget {
 }
 
 /** A bad `--config`/`--bucket`: the message names the value. */
-export class LiveTargetError extends Error {}
+export class LiveTargetError extends Error {
+  override name = 'LiveTargetError';
+}
 
 /**
  * Reads the runtime config the stack gave its failover functions (the JSON of the Lambda env var

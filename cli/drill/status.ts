@@ -5,9 +5,6 @@ import type { Ecs } from '../../lambdas/ports/ecs';
 import type { LoadBalancer } from '../../lambdas/ports/load-balancer';
 import type { ObjectStore } from '../../lambdas/ports/object-store';
 
-/** Exit codes of `bulkhead status`. */
-export const STATUS_EXIT = { ok: 0, error: 1, usage: 2 } as const;
-
 /** What `bulkhead status` shows. */
 export interface StatusReport {
   readonly source: string;
