@@ -25,6 +25,7 @@ function main(): void {
   const artifact = assembly.getStackByName(stack.stackName);
   const resources = Object.keys(artifact.template.Resources ?? {}).length;
   const outputs = Object.entries<{ Description?: string }>(artifact.template.Outputs ?? {});
+  const outputWidth = Math.max(16, ...outputs.map(([name]) => name.length));
   const functions = Object.values<{ Type: string }>(artifact.template.Resources ?? {}).filter(
     (r) => r.Type === 'AWS::Lambda::Function',
   ).length;
@@ -54,7 +55,7 @@ function main(): void {
       ? '    http://<ALB DNS name>/    redirects to https'
       : '    (HTTP only: a demo default; set certificateArn for HTTPS)',
     '  outputs',
-    ...outputs.map(([name, o]) => `    ${name.padEnd(16)} ${o.Description ?? ''}`),
+    ...outputs.map(([name, o]) => `    ${name.padEnd(outputWidth)} ${o.Description ?? ''}`),
     `  template    ${path.relative(process.cwd(), artifact.templateFullPath)}`,
     '  deploy      npx cdk bootstrap && npx cdk deploy   (see README: Deploying to your account)',
   ];
