@@ -31,6 +31,7 @@ const policySchema = z.object({
     probeFailureRateThreshold: fraction(),
     minProbes: int(),
     minAffectedTargets: z.int().check(z.minimum(1)),
+    capacityLossFraction: fraction(),
   }),
   zoneShift: z.object({
     cooldownMs: int(),

@@ -20,6 +20,7 @@ const detectionSchema = z
     probeFailureRateThreshold: z.number().min(0).max(1),
     minProbes: z.number().int().nonnegative(),
     minAffectedTargets: z.number().int().min(1),
+    capacityLossFraction: z.number().min(0).max(1),
   })
   .strict()
   .partial();

@@ -42,6 +42,7 @@ const ALB: readonly Source[] = [
   { field: 'faults', metric: 'HTTPCode_Target_5XX_Count', stat: 'Sum' },
   { field: 'latencyMs', metric: 'TargetResponseTime', stat: 'Average', scale: 1000 },
   { field: 'unhealthyHosts', metric: 'UnHealthyHostCount', stat: 'Maximum' },
+  { field: 'healthyHosts', metric: 'HealthyHostCount', stat: 'Maximum' },
 ];
 const PROBE: readonly Source[] = [
   { field: 'probes', metric: 'ProbeCount', stat: 'Sum' },
@@ -56,7 +57,7 @@ export function probeDimensions(loadBalancer: string, az: string): Record<string
   return { LoadBalancer: loadBalancer, AvailabilityZone: az };
 }
 
-/** The queries for every cell: four ALB metrics per target group and three prober metrics per AZ. */
+/** The queries for every cell: five ALB metrics per target group and three prober metrics per AZ. */
 export function cellMetricQueries(
   cells: readonly MetricCell[],
   listenerArn: string,

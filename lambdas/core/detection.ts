@@ -16,6 +16,8 @@ export interface AzSample {
   readonly latencyMs?: number;
   /** ALB UnHealthyHostCount (Maximum). */
   readonly unhealthyHosts?: number;
+  /** ALB HealthyHostCount (Maximum): the most healthy targets the AZ had during the period. */
+  readonly healthyHosts?: number;
   /** Prober: probes sent (Sum). */
   readonly probes?: number;
   /** Prober: failed probes (Sum). */
@@ -34,6 +36,8 @@ export interface PeriodSamples {
 export interface PeriodVerdict {
   readonly verdict: 'bad' | 'good' | 'missing';
   readonly why: string;
+  /** An absolute threshold was crossed, outlier or not: with other AZs, a sign of a regional event. */
+  readonly overThreshold?: boolean;
 }
 
 /** The result of assessing one AZ over the lookback. */
@@ -45,6 +49,8 @@ export interface AzHealth {
   readonly badInWindow: number;
   /** Periods without evidence among the last N. */
   readonly missingInWindow: number;
+  /** Periods among the last N where an absolute threshold was crossed, outlier or not. */
+  readonly overThresholdInWindow?: number;
   /** For an impaired AZ: from the start of the first bad period in the window to the end of the M-th. */
   readonly detectionMs?: number;
   /** Length of the trailing run of good periods (recovery held so far); 0 when the last is not good. */
@@ -105,14 +111,17 @@ export function judgePeriod(az: string, period: PeriodSamples, policy: Detection
   const probeFailures = Math.min(num(self.probeFailures), probes);
   const hasRequestEvidence = requests >= policy.minRequests;
   const hasProbeEvidence = probes >= policy.minProbes;
-  const affected = Math.max(num(self.unhealthyHosts), num(self.probeFailedTargets));
+  const hasHostEvidence = self.healthyHosts !== undefined;
+  let affected = Math.max(num(self.unhealthyHosts), num(self.probeFailedTargets));
 
   const reasons: string[] = [];
   let signal = false;
+  let overThreshold = false;
   if (hasRequestEvidence) {
     const otherRequests = others.reduce((sum, [, s]) => sum + num(s.requests), 0);
     const otherFaults = others.reduce((sum, [, s]) => sum + Math.min(num(s.faults), num(s.requests)), 0);
     const rate = faults / requests;
+    if (rate >= policy.faultRateThreshold) overThreshold = true;
     if (
       rate >= policy.faultRateThreshold &&
       countOutlier(faults, requests, otherFaults, otherRequests, policy)
@@ -126,6 +135,7 @@ export function judgePeriod(az: string, period: PeriodSamples, policy: Detection
         .map(([, s]) => num(s.latencyMs)),
     );
     const latency = self.latencyMs;
+    if (latency !== undefined && latency >= policy.latencyThresholdMs) overThreshold = true;
     if (
       latency !== undefined &&
       otherLatency !== undefined &&
@@ -145,6 +155,7 @@ export function judgePeriod(az: string, period: PeriodSamples, policy: Detection
       0,
     );
     const rate = probeFailures / probes;
+    if (rate >= policy.probeFailureRateThreshold) overThreshold = true;
     if (
       rate >= policy.probeFailureRateThreshold &&
       countOutlier(probeFailures, probes, otherProbeFailures, otherProbes, policy)
@@ -155,19 +166,38 @@ export function judgePeriod(az: string, period: PeriodSamples, policy: Detection
       );
     }
   }
-  if (signal && affected >= policy.minAffectedTargets) {
-    return { verdict: 'bad', why: `${reasons.join('; ')}; ${affected} targets affected` };
+  // Lost capacity: targets gone or failing health checks leave the AZ with far fewer healthy
+  // targets than the others have. Requests then fail at the ALB (no TargetGroup metric) and the
+  // prober finds nothing to probe, so the healthy-host count is the one signal left.
+  const otherHealthy = median(
+    others.filter(([, s]) => s.healthyHosts !== undefined).map(([, s]) => num(s.healthyHosts)),
+  );
+  if (hasHostEvidence && otherHealthy !== undefined && otherHealthy > 0) {
+    const healthy = num(self.healthyHosts);
+    if (healthy <= policy.capacityLossFraction * otherHealthy) {
+      signal = true;
+      affected = Math.max(affected, otherHealthy - healthy);
+      reasons.push(`${healthy} healthy targets against a median of ${otherHealthy} in the other AZs`);
+    }
   }
-  if (!hasRequestEvidence && !hasProbeEvidence) {
-    return { verdict: 'missing', why: `no evidence: ${requests} requests, ${probes} probes` };
+  if (signal && affected >= policy.minAffectedTargets) {
+    return {
+      verdict: 'bad',
+      why: `${reasons.join('; ')}; ${affected} targets affected`,
+      overThreshold: true,
+    };
+  }
+  if (!hasRequestEvidence && !hasProbeEvidence && !hasHostEvidence) {
+    return { verdict: 'missing', why: `no evidence: ${requests} requests, ${probes} probes, no host count` };
   }
   if (signal) {
     return {
       verdict: 'good',
+      overThreshold,
       why: `${reasons.join('; ')}, but only ${affected} target(s) affected (< ${policy.minAffectedTargets})`,
     };
   }
-  return { verdict: 'good', why: 'within thresholds or not an outlier' };
+  return { verdict: 'good', why: 'within thresholds or not an outlier', overThreshold };
 }
 
 /**
@@ -183,6 +213,7 @@ export function assessAz(az: string, periods: readonly PeriodSamples[], policy: 
   const absent = Math.max(0, policy.evaluationPeriods - window.length);
   const badInWindow = window.filter((v) => v.verdict === 'bad').length;
   const missingInWindow = window.filter((v) => v.verdict === 'missing').length + absent;
+  const overThresholdInWindow = window.filter((v) => v.overThreshold).length;
 
   let trailingGood = 0;
   for (let i = verdicts.length - 1; i >= 0 && verdicts[i].verdict === 'good'; i--) trailingGood++;
@@ -207,7 +238,16 @@ export function assessAz(az: string, periods: readonly PeriodSamples[], policy: 
     };
   }
   const status = badInWindow + missingInWindow >= policy.datapointsToAlarm ? 'unknown' : 'healthy';
-  return { az, status, badInWindow, missingInWindow, goodForMs: trailingGood * periodMs, recent, why };
+  return {
+    az,
+    status,
+    badInWindow,
+    missingInWindow,
+    overThresholdInWindow,
+    goodForMs: trailingGood * periodMs,
+    recent,
+    why,
+  };
 }
 
 /** Assesses every AZ named in `azs` over the same periods. */

@@ -83,6 +83,13 @@ export interface DetectionPolicy {
    * @default 2
    */
   readonly minAffectedTargets: number;
+  /**
+   * Lost capacity: the AZ's healthy targets at most this fraction of the other AZs' median (and,
+   * as always, more than one target short). Under equal weights a cell that lost half its tasks
+   * still gets its full share of requests, so moving its traffic beats leaving it overloaded.
+   * @default 0.5
+   */
+  readonly capacityLossFraction: number;
 }
 
 /** Rules for moving traffic between AZs. */
@@ -225,6 +232,7 @@ export const DEFAULT_FAILOVER_POLICY: FailoverPolicy = {
     probeFailureRateThreshold: 0.5,
     minProbes: 3,
     minAffectedTargets: 2,
+    capacityLossFraction: 0.5,
   },
   zoneShift: {
     cooldownMs: 300_000,

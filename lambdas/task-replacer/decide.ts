@@ -272,8 +272,13 @@ export function decide(input: TaskReplacerInput): TaskReplacerDecision {
   let scaleUps: ScaleUp[] = [];
   if (stuckStopped > 0) {
     const healthy = input.cells.filter((c) => !stuckAzs.has(c.az) && c.service.desiredCount > 0);
-    const total = input.cells.reduce((sum, c) => sum + c.service.desiredCount, 0);
-    // Never beyond what it takes for the healthy cells alone to carry the whole service.
+    // Never beyond what it takes for the healthy cells alone to carry the whole service, sized from
+    // the stuck cells' desired count (never raised by Bulkhead; cells deploy with equal counts), so
+    // raises made in earlier runs do not compound into a runaway.
+    const perCell = Math.max(
+      ...input.cells.filter((c) => stuckAzs.has(c.az)).map((c) => c.service.desiredCount),
+    );
+    const total = perCell * input.cells.length;
     const ceiling = absorbingDesiredCounts(
       healthy.map((c) => ({ az: c.az, desiredCount: c.service.desiredCount })),
       total,

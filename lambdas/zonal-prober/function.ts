@@ -90,6 +90,9 @@ export function createZonalProberHandler(deps: ZonalProberDeps) {
 
     const startedMs = clock.nowMs();
     const lastRound: Record<string, RoundSummary> = {};
+    // Targets that failed at least once in this run: a gray failure fails some requests on every
+    // target, rarely all in the same round, so "targets affected" accumulates over the run.
+    const failedInRun = new Map<string, Set<string>>(config.cells.map((c) => [c.az, new Set<string>()]));
     let rounds = 0;
     for (let round = 0; round < roundsPerRun; round++) {
       if (context && context.getRemainingTimeInMillis() < config.probeTimeoutMs + 2_000) break;
@@ -100,10 +103,12 @@ export function createZonalProberHandler(deps: ZonalProberDeps) {
           const results = await probeAz(targets);
           const summary = summarizeRound(results);
           lastRound[cell.az] = summary;
+          const failing = failedInRun.get(cell.az)!;
+          for (const r of results) if (!r.result.ok) failing.add(r.target);
           const dims = probeDimensions(loadBalancer, cell.az);
           deps.metrics.put('ProbeCount', summary.probes, 'Count', dims);
           deps.metrics.put('ProbeFailures', summary.failures, 'Count', dims);
-          deps.metrics.put('ProbeFailedTargets', summary.failedTargets, 'Count', dims);
+          deps.metrics.put('ProbeFailedTargets', failing.size, 'Count', dims);
           deps.metrics.put('ProbeSuccessRate', summary.successRate, 'Percent', dims);
           deps.metrics.put('ProbeLatency', summary.meanLatencyMs, 'Milliseconds', dims);
           states.set(

@@ -139,6 +139,18 @@ function tryEvacuate(
       reason: `${target.az} is impaired but it is the only cell`,
     };
   }
+  // "More than one AZ looks bad": another AZ crossing an absolute threshold, even without being an
+  // outlier or reaching M of N, makes this look regional.
+  const hot = others.filter(
+    (c) => (c.health?.badInWindow ?? 0) > 0 || (c.health?.overThresholdInWindow ?? 0) > 0,
+  );
+  if (hot.length > 0) {
+    return {
+      kind: 'alert-only',
+      azs: [target.az, ...hot.map((c) => c.az)],
+      reason: `${target.az} is impaired but ${hot.map((c) => c.az).join(', ')} also crossed a threshold in the window: looks regional, not evacuating`,
+    };
+  }
   const unknown = others.filter((c) => statusOf(c) !== 'healthy');
   if (unknown.length > 0) {
     return {

@@ -87,6 +87,16 @@ describe('detection: one period', () => {
     expect(result.why).toMatch(why);
   });
 
+  test('GIVEN an AZ over the absolute 5xx threshold but not an outlier WHEN judged THEN good, flagged over threshold', () => {
+    const byAz = {
+      a: { ...healthy, faults: 100, unhealthyHosts: 3 },
+      b: { ...healthy, faults: 100 },
+      c: healthy,
+    };
+    expect(judgePeriod('b', period(byAz), policy)).toMatchObject({ overThreshold: true });
+    expect(judgePeriod('c', period(byAz), policy)).toMatchObject({ verdict: 'good', overThreshold: false });
+  });
+
   test('GIVEN the share test WHEN the AZ has twice its share of faults THEN it is an outlier', () => {
     const byAz = {
       a: { ...healthy, faults: 60, unhealthyHosts: 2 },

@@ -251,7 +251,7 @@ describe('zone-shifter handler on mocked AWS', () => {
     expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 3);
     expect(result.actions[0]).toMatchObject({ api: 'ModifyListener', result: 'ok' });
     expect(ecs).toHaveReceivedCommandTimes(UpdateServiceCommand, 2);
-  });
+  }, 60_000);
 
   test('GIVEN ModifyListener always throttled WHEN evacuating THEN 5 attempts, a recorded failure, and no scale-up', async () => {
     serveMetrics(0);
@@ -265,7 +265,8 @@ describe('zone-shifter handler on mocked AWS', () => {
       result: 'failed',
       error: expect.stringMatching(/ThrottlingException/),
     });
-  });
+    // Five real attempts with full-jitter backoff (up to ~6 s): a generous timeout, no timing assertion.
+  }, 60_000);
 
   test('GIVEN GetMetricData throttled once WHEN a run reads metrics THEN it retries and still evacuates', async () => {
     cw.on(GetMetricDataCommand).rejectsOnce(throttle()).callsFake(metricsFake(0));

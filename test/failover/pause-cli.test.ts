@@ -32,6 +32,9 @@ function cli(...args: string[]): Promise<{ out: string; err: string; code: numbe
 
 const childEnv: Record<string, string | undefined> = {};
 
+// Each case starts the real bin (tsx) in a child process, a second or more on a busy machine.
+jest.setTimeout(60_000);
+
 describe('bulkhead pause / resume', () => {
   let dir: string;
   beforeEach(async () => {

@@ -246,6 +246,25 @@ describe('task-replacer decide: every branch', () => {
     ]);
   });
 
+  test('GIVEN healthy cells already raised in earlier runs WHEN more stuck tasks are stopped THEN no further raise (no runaway)', () => {
+    const stuck = [8].map((n) => task(a, n, { lastStatus: 'PENDING', createdAtMs: NOW - 10 * MIN }));
+    const decision = decide({
+      nowMs: NOW,
+      cells: [
+        cell(a, {
+          tasks: [...cell(a).tasks.slice(0, 1), ...stuck],
+          service: service(a, { desiredCount: 4, runningCount: 1 }),
+        }),
+        cell(AZS[1], { service: service(AZS[1], { desiredCount: 6, runningCount: 6 }) }),
+        cell(AZS[2], { service: service(AZS[2], { desiredCount: 6, runningCount: 6 }) }),
+      ],
+      policy,
+    });
+    // Cells deploy at 4 each: the two healthy ones carrying all 12 need 6 each, which they have.
+    expect(decision.cells[0]).toMatchObject({ kind: 'stop-tasks' });
+    expect(decision.scaleUps).toEqual([]);
+  });
+
   test('GIVEN a cell steady on a new task definition long enough WHEN deciding THEN it becomes known good', () => {
     const decision = decide({ nowMs: NOW, cells: [cell(a)], policy });
     expect(decision.knownGood).toEqual({ 'cell-a': { taskDefinition: TD2, sinceMs: NOW } });
