@@ -401,16 +401,20 @@ export class Failover extends Construct {
         label: `${cell.az} impaired (ALB)`,
         period: Duration.seconds(d.periodSeconds),
         expression: [
-          `IF((FILL(req, 0) >= ${d.minRequests}) AND (`,
+          `IF(((FILL(req, 0) >= ${d.minRequests}) AND (`,
           `((FILL(f, 0) / MAX([FILL(req, 0), 1]) >= ${d.faultRateThreshold}) AND (FILL(f, 0) / MAX([FILL(flb, 0), 1]) >= ${d.faultShareFactor} * FILL(req, 0) / MAX([FILL(reqlb, 0), 1])))`,
           ` OR ((FILL(lat, 0) * 1000 >= ${d.latencyThresholdMs}) AND (FILL(lat, 0) >= ${d.latencyOutlierFactor} * FILL(latlb, 0)))`,
-          `) AND (MAX([FILL(unh, 0), FILL(pft, 0)]) >= ${d.minAffectedTargets}), 1, 0)`,
+          `) AND (MAX([FILL(unh, 0), FILL(pft, 0)]) >= ${d.minAffectedTargets}))`,
+          // Lost capacity: no healthy target left (requests then fail at the ALB, with no
+          // TargetGroup metric). The zone-shifter checks the other AZs before acting.
+          ` OR (FILL(hh, 1) == 0), 1, 0)`,
         ].join(''),
         usingMetrics: {
           req: alb('RequestCount', 'Sum', tg),
           f: alb('HTTPCode_Target_5XX_Count', 'Sum', tg),
           lat: alb('TargetResponseTime', 'Average', tg),
           unh: alb('UnHealthyHostCount', 'Maximum', tg),
+          hh: alb('HealthyHostCount', 'Maximum', tg),
           reqlb: alb('RequestCount', 'Sum', lb),
           flb: alb('HTTPCode_Target_5XX_Count', 'Sum', lb),
           latlb: alb('TargetResponseTime', 'Average', lb),
