@@ -300,6 +300,25 @@ describe('loading the history from the store, with audit links', () => {
     expect(history.auditRecords).toBe(3);
   });
 
+  test("GIVEN a cache WHEN loaded twice THEN a past day's audit listing is listed once, today's every time", async () => {
+    const store = new MemoryObjectStore(() => T0);
+    await appendIncidentEvent(store, ev('open', -3 * 24 * 60)); // open for three days: touches four day prefixes
+    const lists = jest.spyOn(store, 'list');
+    const cache = new Map();
+    const load = () => loadIncidentHistory(store, { nowMs: T0, auditFromMs: T0 - 30 * 24 * 60 * MIN, cache });
+    await load();
+    await load();
+    const auditLists = lists.mock.calls.map(([prefix]) => prefix).filter((p) => p.startsWith('audit/'));
+    expect(auditLists.sort()).toEqual([
+      'audit/2026-11-24/',
+      'audit/2026-11-25/',
+      'audit/2026-11-26/',
+      'audit/2026-11-26/',
+      'audit/2026-11-27/',
+      'audit/2026-11-27/',
+    ]);
+  });
+
   test('GIVEN a record cache WHEN loaded twice THEN immutable records are fetched once', async () => {
     const store = new MemoryObjectStore(() => T0);
     await appendIncidentEvent(store, ev('open', 0));

@@ -1,4 +1,4 @@
-import { type ObjectStore, PreconditionFailedError } from '../../ports/object-store';
+import { type ObjectInfo, type ObjectStore, PreconditionFailedError } from '../../ports/object-store';
 import { AUDIT_PREFIX } from '../audit-record';
 import type { Interval } from '../availability/windows';
 import { foldIncidentLog, type LogFinding, type StoredIncidentEvent } from './fold';
@@ -55,10 +55,20 @@ async function readAll<T>(
   ) => { ok: true; value: T } | { ok: false; malformed: MalformedRecord },
   keep: (key: string) => boolean,
   cache?: RecordCache,
+  listingIsFinal = false,
 ): Promise<LogRead<T>> {
   const records: T[] = [];
   const malformed: MalformedRecord[] = [];
-  for await (const info of store.list(prefix)) {
+  // A listing that can no longer change (a past day's audit prefix) is kept in the cache too.
+  const listKey = `list:${prefix}`;
+  const cachedListing = listingIsFinal ? (cache?.get(listKey)?.value as ObjectInfo[] | undefined) : undefined;
+  let listing = cachedListing;
+  if (!listing) {
+    listing = [];
+    for await (const info of store.list(prefix)) listing.push(info);
+    if (listingIsFinal) cache?.set(listKey, { etag: '', value: listing });
+  }
+  for (const info of listing) {
     if (!info.key.endsWith('.json') || !keep(info.key)) continue;
     const cached = cache?.get(info.key);
     let result: { ok: true; value: T } | { ok: false; malformed: MalformedRecord };
@@ -112,7 +122,11 @@ export async function readAuditActions(
   store: ObjectStore,
   intervals: readonly Interval[],
   cache?: RecordCache,
+  nowMs?: number,
 ): Promise<LogRead<AuditAction>> {
+  // Records are keyed by their decision day and written when decided, so a day that ended more than
+  // a day ago gets no new keys: its listing is cached (one LIST per day per warm container).
+  const finalBefore = nowMs === undefined ? '' : new Date(nowMs - DAY_MS).toISOString().slice(0, 10);
   const inside = (ms: number) => intervals.some((i) => ms >= i.startMs && ms < i.endMs);
   const days = new Set<string>();
   for (const i of intervals) {
@@ -136,6 +150,7 @@ export async function readAuditActions(
         return !/^\d{15}-/.test(key.slice(prefix.length)) || inside(ms);
       },
       cache,
+      day < finalBefore,
     );
     records.push(...read.records.filter((r) => inside(r.decidedAtMs)));
     malformed.push(...read.malformed);
@@ -198,7 +213,7 @@ export async function loadIncidentHistory(
       endMs: i.endedAtMs ?? options.nowMs + 1,
     }))
     .filter((p) => p.endMs > p.startMs);
-  const audit = await readAuditActions(store, periods, options.cache);
+  const audit = await readAuditActions(store, periods, options.cache, options.nowMs);
   const findings: LogFinding[] = [...folded.findings];
   for (const { key, event } of log.records) {
     if (event.atMs > options.nowMs + tolerance) {
