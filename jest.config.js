@@ -3,5 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // A hang guard, not a performance limit: CI shares 2 cores, and wall-clock limits in tests only
+  // measure the machine's noise.
+  testTimeout: 300_000,
   transform: { '^.+\\.tsx?$': ['@swc/jest'] },
 };
