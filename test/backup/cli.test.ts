@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DirObjectStore } from '../../lambdas/adapters/local/dir-object-store';
+import { acquireLease } from '../../lambdas/core/lease';
+import { KEYS } from '../../lambdas/core/snapshot/format';
+
+const BIN = path.resolve(__dirname, '..', '..', 'bin', 'bulkhead.cjs');
+
+/** Runs the real `bulkhead` bin (commander 15 is ESM-only, so not in-process under jest). */
+function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, BULKHEAD_REPO: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+  });
+}
+
+let work: string;
+let repo: string;
+let src: string;
+beforeAll(async () => {
+  work = await fs.mkdtemp(path.join(tmpdir(), 'bulkhead-cli-'));
+  repo = path.join(work, 'repo');
+  src = path.join(work, 'src');
+  await fs.mkdir(path.join(src, 'a'), { recursive: true });
+  await fs.writeFile(path.join(src, 'a', 'one.txt'), 'one');
+  await fs.writeFile(path.join(src, 'two.bin'), Buffer.alloc(100_000, 7));
+});
+afterAll(async () => {
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+describe('bulkhead backup commands', () => {
+  test('GIVEN a directory WHEN backup, snapshots, restore --include, verify THEN each succeeds with JSON output', async () => {
+    const b = await cli('backup', src, '--repo', repo, '--json');
+    expect(b.code).toBe(0);
+    const snap = JSON.parse(b.out) as { snapshot: string; stats: { files: number } };
+    expect(snap.stats.files).toBe(2);
+    const list = await cli('snapshots', '--repo', repo, '--json');
+    expect(JSON.parse(list.out).map((s: { id: string }) => s.id)).toEqual([snap.snapshot]);
+    const target = path.join(work, 'out');
+    const r = await cli(
+      'restore',
+      snap.snapshot.slice(0, 8),
+      '--repo',
+      repo,
+      '--target',
+      target,
+      '--include',
+      'a/one.txt',
+    );
+    expect(r.code).toBe(0);
+    expect(await fs.readFile(path.join(target, 'a', 'one.txt'), 'utf8')).toBe('one');
+    await expect(fs.access(path.join(target, 'two.bin'))).rejects.toThrow();
+    const v = await cli('verify', '--repo', repo, '--read-data', '100');
+    expect(v.code).toBe(0);
+    expect(v.out).toMatch(/no errors: 1 snapshots/);
+  });
+
+  test.each([
+    [['verify', '--read-data', '150'], 2, /--read-data must be a number between 0 and 100, got "150"/],
+    [['restore', 'nope', '--target', '/tmp/x'], 2, /no snapshot matches "nope"/],
+    [['forget'], 2, /at least one --keep/],
+    [['backup', '/x', '--repo', 'ftp://host/x'], 2, /unsupported repository URL "ftp:\/\/host\/x"/],
+  ])('GIVEN bad input %j THEN exit %i with the bad value named', async (args, code, message) => {
+    const r = await cli(...args, ...(args.includes('--repo') ? [] : ['--repo', repo]));
+    expect(r.code).toBe(code);
+    expect(r.err).toMatch(message);
+  });
+
+  test('GIVEN no repository WHEN snapshots THEN exit 5', async () => {
+    const r = await cli('snapshots', '--repo', path.join(work, 'absent'));
+    expect(r.code).toBe(5);
+    expect(r.err).toMatch(/no repository here/);
+  });
+
+  test('GIVEN the lease held by a live holder WHEN backup THEN exit 4 naming the holder', async () => {
+    await acquireLease(new DirObjectStore(repo), KEYS.lock, 'lambda:req-1', 60_000, Date.now());
+    const r = await cli('backup', src, '--repo', repo);
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(/locked by lambda:req-1 until/);
+    await fs.rm(path.join(repo, 'locks'), { recursive: true });
+  });
+
+  test('GIVEN its only pack deleted WHEN verify THEN exit 1, naming the pack and the snapshot whose tree it held', async () => {
+    const store = new DirObjectStore(repo);
+    for await (const o of store.list(KEYS.dataPrefix)) await store.delete(o.key);
+    const r = await cli('verify', '--repo', repo);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/error: pack \w+ missing; affects 1 snapshot\(s\), files: \w{12}:\(tree\)/);
+    expect(r.out).toMatch(/error: snapshot \w{12}: tree unreadable: object not found: data\//);
+  });
+
+  test('GIVEN backup --help THEN the options and exit codes are documented', async () => {
+    const r = await cli('backup', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/--repo <url>/);
+    expect(r.out).toMatch(/Exit codes:[\s\S]*4 {2}repository locked/);
+  });
+});
