@@ -88,9 +88,13 @@ function json(rand: () => number, n: number): Buffer {
 async function generateMixed(dir: string): Promise<void> {
   const rand = prng(20261127);
   const small = Math.round(20_000 * SCALE);
+  const made = new Set<string>();
   for (let i = 0; i < small; i++) {
     const sub = path.join(dir, `d${i % 40}`, `e${(i >> 6) % 25}`);
-    if (i < 1000) await fs.mkdir(sub, { recursive: true });
+    if (!made.has(sub)) {
+      await fs.mkdir(sub, { recursive: true });
+      made.add(sub);
+    }
     const size = 512 + Math.floor(rand() ** 2 * 64 * 1024);
     const kind = rand();
     const body = kind < 0.5 ? text(rand, size) : kind < 0.75 ? json(rand, size) : randomBytes(rand, size);
