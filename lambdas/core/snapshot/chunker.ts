@@ -26,10 +26,10 @@ export const DATA_CHUNKER: ChunkerParams = {
 };
 
 /**
- * Tree (metadata) streams: min 1 KiB, average 4 KiB, max 16 KiB. A tree line is ~250 bytes, so a
- * changed file rewrites ~16 lines of tree: changing 1% of the files rewrites ~15% of the tree.
+ * Tree (metadata) streams: min 512 B, average 2 KiB, max 8 KiB. A tree line is ~250 bytes, so a
+ * changed file rewrites ~8 lines of tree: changing 1% of the files rewrites ~8% of the tree.
  */
-export const TREE_CHUNKER: ChunkerParams = { minSize: 1024, avgSize: 4 * 1024, maxSize: 16 * 1024 };
+export const TREE_CHUNKER: ChunkerParams = { minSize: 512, avgSize: 2 * 1024, maxSize: 8 * 1024 };
 
 /** The Gear table: 256 pseudo-random 32-bit words from a fixed seed, so every build cuts alike. */
 export const GEAR: Uint32Array = (() => {
