@@ -268,7 +268,29 @@ export function createTaskReplacerHandler(deps: TaskReplacerDeps) {
     return writes;
   }
 
+  /**
+   * Never throws: an unexpected failure (the state bucket unreachable, say) is logged, counted and
+   * recorded when possible, and the next scheduled run starts afresh, instead of a crash loop of
+   * retries. Nothing was acted on unrecorded: every action records its own outcome.
+   */
   return async function taskReplacerHandler(event: unknown): Promise<TaskReplacerResult> {
+    try {
+      return await handle(event);
+    } catch (error) {
+      return failed(event, error);
+    }
+  };
+
+  async function failed(event: unknown, error: unknown): Promise<TaskReplacerResult> {
+    const nowMs = clock.nowMs();
+    const eventId = looseEventId(event) ?? `failed-${nowMs}`;
+    const reason = `run failed, no further action: ${errorText(error)}`;
+    log.error(reason, { eventId });
+    deps.metrics.put('RunFailures', 1, 'Count', { Function: TASK_REPLACER });
+    return record(eventId, nowMs, 'none', reason);
+  }
+
+  async function handle(event: unknown): Promise<TaskReplacerResult> {
     const nowMs = clock.nowMs();
     const parsed = taskReplacerEventSchema.safeParse(event);
     if (!parsed.success) {
@@ -377,5 +399,5 @@ export function createTaskReplacerHandler(deps: TaskReplacerDeps) {
     actions.push(...(await remember(decision, live ? actions : [], memories, nowMs)));
     if (decision.summary.includes('alert-only')) log.warn(`alert-only: ${reason}`);
     return record(ev.id, nowMs, decision.summary, reason, { paused: pause.paused, inputs, actions });
-  };
+  }
 }

@@ -190,7 +190,20 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
     return { actions, weightsOk: true };
   }
 
+  /**
+   * Never throws: an unexpected failure (the state bucket unreachable, say) is logged, counted and
+   * recorded when possible, and the next scheduled run starts afresh, instead of a crash loop of
+   * retries. Nothing was acted on unrecorded: every action records its own outcome.
+   */
   return async function zoneShifterHandler(event: unknown, context?: RunContext): Promise<ZoneShifterResult> {
+    try {
+      return await handle(event, context);
+    } catch (error) {
+      return failed(event, error);
+    }
+  };
+
+  async function handle(event: unknown, context?: RunContext): Promise<ZoneShifterResult> {
     const nowMs = clock.nowMs();
     const parsed = zoneShifterEventSchema.safeParse(event);
     if (!parsed.success) {
@@ -244,7 +257,16 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
         log.warn('run lease not released; it expires by TTL', { error: errorText(error) });
       }
     }
-  };
+  }
+
+  async function failed(event: unknown, error: unknown): Promise<ZoneShifterResult> {
+    const nowMs = clock.nowMs();
+    const eventId = looseEventId(event) ?? `failed-${nowMs}`;
+    const reason = `run failed, no further action: ${errorText(error)}`;
+    log.error(reason, { eventId });
+    deps.metrics.put('RunFailures', 1, 'Count', { Function: ZONE_SHIFTER });
+    return record(eventId, nowMs, 'none', reason);
+  }
 
   async function runLeased(
     eventId: string,

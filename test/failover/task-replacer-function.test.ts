@@ -240,3 +240,34 @@ describe('task-replacer shell', () => {
     expect(w.calls).toHaveLength(1);
   });
 });
+
+describe('task-replacer shell: unexpected failures', () => {
+  test('GIVEN ECS describe failing after retries WHEN a task event comes THEN a recorded no-op, no throw', async () => {
+    const w = world();
+    w.ecs.describeServices = async () => {
+      throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    };
+    const result = await w.handler(events.task('ev-1', { taskArn: 't', lastStatus: 'STOPPED' }));
+    expect(result).toMatchObject({
+      decision: 'none',
+      reason: 'gather failed, no action: ThrottlingException: Rate exceeded',
+    });
+    expect(w.calls).toEqual([]);
+  });
+
+  test('GIVEN the state bucket failing every read WHEN the tick comes THEN no throw and no call', async () => {
+    const w = world();
+    w.store.get = async () => {
+      throw new Error('socket hang up');
+    };
+    w.store.put = async () => {
+      throw new Error('socket hang up');
+    };
+    const result = await w.handler(events.schedule('tick-1'));
+    expect(result).toMatchObject({
+      decision: 'none',
+      reason: expect.stringMatching(/run failed, no further action: Error: socket hang up/),
+    });
+    expect(w.calls).toEqual([]);
+  });
+});

@@ -301,3 +301,28 @@ describe('zone-shifter shell', () => {
     expect(restoredAt).toBe(30);
   });
 });
+
+describe('zone-shifter shell: unexpected failures', () => {
+  test('GIVEN the state bucket failing every write WHEN an alarm fires THEN no throw, no call, a clear log line and a counted failure', async () => {
+    const w = world();
+    w.metricReader.sample = sickFrom(AZS[0], T0 - 3 * MIN);
+    const boom = Object.assign(new Error('We encountered an internal error'), { name: 'InternalError' });
+    w.store.put = async () => {
+      throw boom;
+    };
+    const result = await w.handler(events.alarm('ev-1', 'Bulkhead-az-us-east-1a-alb'));
+    expect(result).toMatchObject({
+      decision: 'none',
+      reason: 'run failed, no further action: InternalError: We encountered an internal error',
+    });
+    expect(result.auditKey).toBeUndefined();
+    expect(w.calls).toEqual([]);
+    expect(w.log.lines.some((l) => l.level === 'error' && /run failed/.test(l.message))).toBe(true);
+    expect(w.metrics.values).toContainEqual({
+      name: 'RunFailures',
+      value: 1,
+      unit: 'Count',
+      dimensions: { Function: 'zone-shifter' },
+    });
+  });
+});
