@@ -10,10 +10,11 @@ import {
   unacknowledgedNagFindings,
 } from './synth';
 
-// One synthesis for the whole file: the default configuration (3 AZs, HTTP, default image).
+// One synthesis for the whole file: the default configuration (3 AZs, HTTP, default image), with CDK's
+// built-in CloudFormation validation on, as `cdk synth` runs it (an error there fails the synthesis).
 let built: Synthesized;
 beforeAll(() => {
-  built = synthBulkhead();
+  built = synthBulkhead({}, { cfnValidation: true });
 });
 
 const AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c'];

@@ -8,19 +8,30 @@ export interface Synthesized extends BuiltApp {
   readonly template: Template;
 }
 
+/** Options for {@link synthBulkhead}. */
+export interface SynthOptions {
+  /** Stands in for the process environment, so a developer's CDK_DEFAULT_* never leaks in. */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Run CDK's built-in CloudFormation validation (what `cdk synth` runs). It is about 90% of a
+   * synth's CPU time, and the default stack is the same in every construct test, so only
+   * test/lib/bulkhead-stack.test.ts turns it on; cdk-nag runs on every synthesis either way.
+   * @default false
+   */
+  readonly cfnValidation?: boolean;
+}
+
 /**
  * Builds the app exactly as `cdk synth` does (cdk.json context, cdk-nag plugin), with the given
  * `bulkhead` config and no Lambda bundling, and synthesizes it once.
- * @param env stands in for the process environment, so a developer's CDK_DEFAULT_* never leaks in
  */
-export function synthBulkhead(
-  config: StackConfigInput = {},
-  env: NodeJS.ProcessEnv = {},
-  extraContext: Record<string, unknown> = {},
-): Synthesized {
+export function synthBulkhead(config: StackConfigInput = {}, options: SynthOptions = {}): Synthesized {
   const built = buildApp({
-    appProps: { context: { 'aws:cdk:bundling-stacks': [], bulkhead: config, ...extraContext } },
-    env,
+    appProps: {
+      context: { 'aws:cdk:bundling-stacks': [], bulkhead: config },
+      builtinCloudFormationValidation: options.cfnValidation ?? false,
+    },
+    env: options.env ?? {},
   });
   return { ...built, template: Template.fromStack(built.stack) };
 }
