@@ -65,6 +65,12 @@ export function cliCodecs(preferred?: string): CodecSet {
   }
 }
 
+/** The passphrase of an encrypted repository, from BULKHEAD_PASSWORD (never an argument: it would show in ps). */
+export function passphrase(): string | undefined {
+  const p = process.env.BULKHEAD_PASSWORD;
+  return p === undefined || p === '' ? undefined : p;
+}
+
 /** Resolves the repository URL from the option, then the env, then the default. */
 export function repoUrl(opts: RepoOptions): string {
   return opts.repo ?? process.env.BULKHEAD_REPO ?? DEFAULT_REPO;
@@ -76,9 +82,13 @@ export async function openRepo(opts: RepoOptions, create = false): Promise<Repos
   const codecs = cliCodecs(opts.codec);
   try {
     if (create) {
-      return await Repository.init(store, codecs, { id: randomUUID(), nowMs: Date.now() });
+      return await Repository.init(store, codecs, {
+        id: randomUUID(),
+        nowMs: Date.now(),
+        passphrase: passphrase(),
+      });
     }
-    return await Repository.open(store, codecs);
+    return await Repository.open(store, codecs, passphrase());
   } catch (error) {
     if (error instanceof RepositoryError)
       throw new CliError(`${repoUrl(opts)}: ${error.message}`, EXIT.noRepository);

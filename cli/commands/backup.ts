@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
 import { runBackup } from '../../lambdas/core/snapshot/backup';
 import { withRepositoryLease } from '../../lambdas/core/snapshot/repo-lease';
-import { Repository } from '../../lambdas/core/snapshot/repository';
+import { Repository, RepositoryError } from '../../lambdas/core/snapshot/repository';
 import { CliError, EXIT, EXIT_HELP } from '../backup/exit-codes';
 import { progressBar } from '../backup/progress';
 import {
@@ -13,6 +13,7 @@ import {
   cliLease,
   formatBytes,
   numberOption,
+  passphrase,
   type RepoOptions,
   repoUrl,
   runCommand,
@@ -26,6 +27,7 @@ interface BackupCliOptions extends RepoOptions {
   readonly host?: string;
   readonly wait?: string;
   readonly packSize?: string;
+  readonly encrypt?: boolean;
 }
 
 /** `bulkhead backup <path>`: an incremental, deduplicated snapshot of a directory. */
@@ -50,6 +52,10 @@ export function registerBackup(program: Command): void {
       'compression for new blobs: zstd, brotli, deflate or none (default: zstd, or brotli without zstd)',
     )
     .option('--pack-size <MiB>', 'target pack size when this run creates the repository', '16')
+    .option(
+      '--encrypt',
+      'when this run creates the repository: encrypt it client-side (AES-256-GCM, key from BULKHEAD_PASSWORD via scrypt)',
+    )
     .addHelpText(
       'after',
       `\nExamples:\n  bulkhead backup /srv/data --repo /backups/repo\n  BULKHEAD_REPO=s3://my-bucket/volume bulkhead backup /mnt/efs --json\n${EXIT_HELP}`,
@@ -61,10 +67,19 @@ export function registerBackup(program: Command): void {
         const root = path.resolve(dir);
         const store = await storeFor(repoUrl(opts), opts.endpoint);
         const codecs = cliCodecs(opts.codec);
+        if (opts.encrypt && !passphrase()) {
+          throw new CliError('--encrypt needs the passphrase in BULKHEAD_PASSWORD', EXIT.usage);
+        }
         const repo = await Repository.init(store, codecs, {
           id: randomUUID(),
           nowMs: Date.now(),
           packSize: Math.round(packMiB * 1024 * 1024),
+          passphrase: passphrase(),
+          encrypt: opts.encrypt,
+        }).catch((error: unknown) => {
+          if (error instanceof RepositoryError)
+            throw new CliError(`${repoUrl(opts)}: ${error.message}`, EXIT.noRepository);
+          throw error;
         });
         const bar = progressBar(
           opts.json,

@@ -10,9 +10,17 @@ const BIN = path.resolve(__dirname, '..', '..', 'bin', 'bulkhead.cjs');
 
 /** Runs the real `bulkhead` bin (commander 15 is ESM-only, so not in-process under jest). */
 function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return cliWith({}, ...args);
+}
+
+/** {@link cli} with extra environment variables. */
+function cliWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, BULKHEAD_REPO: '' },
+      env: { ...process.env, BULKHEAD_REPO: '', BULKHEAD_PASSWORD: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -101,6 +109,22 @@ describe('bulkhead backup commands', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/error: pack \w+ missing; affects 1 snapshot\(s\), files: \w{12}:\(tree\)/);
     expect(r.out).toMatch(/error: snapshot \w{12}: tree unreadable: object not found: data\//);
+  });
+
+  test('GIVEN --encrypt WHEN used without, then with BULKHEAD_PASSWORD THEN exit 2, then an encrypted repository only the passphrase opens', async () => {
+    const encRepo = path.join(work, 'enc-repo');
+    const noPass = await cli('backup', src, '--repo', encRepo, '--encrypt');
+    expect(noPass.code).toBe(2);
+    expect(noPass.err).toMatch(/--encrypt needs the passphrase in BULKHEAD_PASSWORD/);
+    const ok = await cliWith({ BULKHEAD_PASSWORD: 'pw' }, 'backup', src, '--repo', encRepo, '--encrypt');
+    expect(ok.code).toBe(0);
+    const locked = await cli('snapshots', '--repo', encRepo);
+    expect(locked.code).toBe(5);
+    expect(locked.err).toMatch(/encrypted: give its passphrase \(BULKHEAD_PASSWORD\)/);
+    const wrong = await cliWith({ BULKHEAD_PASSWORD: 'nope' }, 'verify', '--repo', encRepo);
+    expect(wrong.err).toMatch(/wrong passphrase/);
+    const v = await cliWith({ BULKHEAD_PASSWORD: 'pw' }, 'verify', '--repo', encRepo, '--read-data', '100');
+    expect(v.code).toBe(0);
   });
 
   test('GIVEN backup --help THEN the options and exit codes are documented', async () => {

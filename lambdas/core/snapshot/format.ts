@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChunkerParams } from './chunker';
+import type { EncryptionConfig } from './crypto';
 
 /**
  * The repository format, version 1. Every key is relative to the repository root:
@@ -41,6 +42,8 @@ export interface RepoConfig {
   readonly chunker: ChunkerParams;
   /** Target pack size in bytes (default 16 MiB). */
   readonly packSize: number;
+  /** Present when blobs, pack headers and metadata are encrypted client-side. */
+  readonly encryption?: EncryptionConfig;
 }
 
 /** `data` blobs hold file contents; `tree` blobs hold the NDJSON tree stream of a snapshot. */
@@ -167,7 +170,10 @@ export type HeaderRow = [
 ];
 
 /** Builds a pack from stored blobs; returns its bytes and entry. */
-export function encodePack(blobs: readonly { entry: Omit<BlobEntry, 'offset'>; data: Uint8Array }[]): {
+export function encodePack(
+  blobs: readonly { entry: Omit<BlobEntry, 'offset'>; data: Uint8Array }[],
+  sealHeader: (header: Uint8Array) => Uint8Array = (h) => h,
+): {
   bytes: Uint8Array;
   entry: PackEntry;
 } {
@@ -178,7 +184,7 @@ export function encodePack(blobs: readonly { entry: Omit<BlobEntry, 'offset'>; d
     offset += b.data.length;
   }
   const rows: HeaderRow[] = entries.map((e) => [e.id, e.type, e.codec, e.offset, e.length, e.rawLength]);
-  const header = enc.encode(JSON.stringify({ v: FORMAT_VERSION, blobs: rows }));
+  const header = sealHeader(enc.encode(JSON.stringify({ v: FORMAT_VERSION, blobs: rows })));
   const bytes = new Uint8Array(offset + header.length + 8);
   let at = 0;
   for (const b of blobs) {
@@ -198,6 +204,7 @@ export function decodePackTail(
   id: string,
   size: number,
   tail: Uint8Array,
+  openHeader: (header: Uint8Array) => Uint8Array = (h) => h,
 ): PackEntry | { needBytes: number } {
   if (tail.length < 8) throw new Error(`pack ${id} is too short (${size} bytes) to be a pack`);
   const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
@@ -207,7 +214,9 @@ export function decodePackTail(
   }
   const headerLength = view.getUint32(tail.length - 8, true);
   if (headerLength + 8 > tail.length) return { needBytes: headerLength + 8 };
-  const header = JSON.parse(dec.decode(tail.subarray(tail.length - 8 - headerLength, tail.length - 8))) as {
+  const header = JSON.parse(
+    dec.decode(openHeader(tail.subarray(tail.length - 8 - headerLength, tail.length - 8))),
+  ) as {
     blobs: HeaderRow[];
   };
   const blobs = header.blobs.map(([bid, type, codec, offset, length, rawLength]) => ({

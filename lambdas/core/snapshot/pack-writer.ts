@@ -52,6 +52,7 @@ export class PackWriter {
       data = raw;
       codecName = 'none';
     }
+    data = this.repo.seal(data);
     this.current.push({
       entry: { id, type, codec: codecName, length: data.length, rawLength: raw.length },
       data,
@@ -79,7 +80,7 @@ export class PackWriter {
     const blobs = this.current;
     this.current = [];
     this.currentBytes = 0;
-    const { bytes, entry } = encodePack(blobs);
+    const { bytes, entry } = encodePack(blobs, (h) => this.repo.seal(h));
     const upload: Promise<void> = this.repo.store
       .put(KEYS.pack(entry.id), bytes, { contentType: 'application/octet-stream' })
       .then(

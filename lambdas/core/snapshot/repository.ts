@@ -1,6 +1,7 @@
 import { type ObjectStore, PreconditionFailedError } from '../../ports/object-store';
 import { chunkLengths, DATA_CHUNKER, TREE_CHUNKER } from './chunker';
 import { type CodecSet, NONE_CODEC } from './codec';
+import { DecryptionError, newEncryption, openEncryption, seal, unseal } from './crypto';
 import {
   type BlobEntry,
   type CompactIndex,
@@ -61,20 +62,52 @@ export class Repository {
     readonly store: ObjectStore,
     readonly config: RepoConfig,
     readonly codecs: CodecSet,
+    private readonly key?: Uint8Array,
   ) {}
+
+  /** Is this repository encrypted client-side? */
+  get encrypted(): boolean {
+    return this.key !== undefined;
+  }
+
+  /** Encrypts stored bytes when the repository is encrypted (blobs, pack headers, metadata). */
+  seal(data: Uint8Array): Uint8Array {
+    return this.key ? seal(this.key, data) : data;
+  }
+
+  /** Reverses {@link seal}. */
+  unseal(data: Uint8Array, what: string): Uint8Array {
+    return this.key ? unseal(this.key, data, what) : data;
+  }
 
   /** Creates a repository (or returns the existing one when `config` exists). */
   static async init(
     store: ObjectStore,
     codecs: CodecSet,
-    options: { id: string; nowMs: number; packSize?: number; chunker?: RepoConfig['chunker'] },
+    options: {
+      id: string;
+      nowMs: number;
+      packSize?: number;
+      chunker?: RepoConfig['chunker'];
+      /** Encrypt a new repository with this passphrase; also opens an existing encrypted one. */
+      passphrase?: string;
+      /** Create the repository encrypted (needs `passphrase`). */
+      encrypt?: boolean;
+    },
   ): Promise<Repository> {
+    if (options.encrypt && !options.passphrase) throw new RepositoryError('encryption needs a passphrase');
+    const existing = await store.head(KEYS.config);
+    const encryption =
+      !existing && options.encrypt && options.passphrase
+        ? (await newEncryption(options.passphrase)).config
+        : undefined;
     const config: RepoConfig = {
       version: FORMAT_VERSION,
       id: options.id,
       createdMs: options.nowMs,
       chunker: options.chunker ?? DATA_CHUNKER,
       packSize: options.packSize ?? DEFAULT_PACK_SIZE,
+      encryption,
     };
     try {
       await store.put(KEYS.config, enc.encode(JSON.stringify(config, null, 2)), {
@@ -84,11 +117,11 @@ export class Repository {
     } catch (error) {
       if (!(error instanceof PreconditionFailedError)) throw error;
     }
-    return Repository.open(store, codecs);
+    return Repository.open(store, codecs, options.passphrase);
   }
 
-  /** Opens an existing repository; throws {@link RepositoryError} when there is none. */
-  static async open(store: ObjectStore, codecs: CodecSet): Promise<Repository> {
+  /** Opens an existing repository; throws {@link RepositoryError} when there is none, or it is encrypted and the passphrase is missing or wrong. */
+  static async open(store: ObjectStore, codecs: CodecSet, passphrase?: string): Promise<Repository> {
     const raw = await store.get(KEYS.config);
     if (!raw) throw new RepositoryError('no repository here (no config object); run a backup to create one');
     const config = JSON.parse(dec.decode(raw.body)) as RepoConfig;
@@ -97,13 +130,21 @@ export class Repository {
         `repository format version ${config.version} is not supported (want ${FORMAT_VERSION})`,
       );
     }
-    return new Repository(store, config, codecs);
+    if (!config.encryption) return new Repository(store, config, codecs);
+    if (!passphrase)
+      throw new RepositoryError('the repository is encrypted: give its passphrase (BULKHEAD_PASSWORD)');
+    try {
+      return new Repository(store, config, codecs, await openEncryption(config.encryption, passphrase));
+    } catch (error) {
+      if (error instanceof DecryptionError) throw new RepositoryError('wrong passphrase for this repository');
+      throw error;
+    }
   }
 
   /** Encodes a metadata object as an envelope with the write codec. */
   async encodeMeta(value: unknown): Promise<Uint8Array> {
     const json = enc.encode(JSON.stringify(value));
-    const body = await this.codecs.write.compress(json);
+    const body = this.seal(await this.codecs.write.compress(json));
     const head = enc.encode(`${this.codecs.write.name}\n`);
     const out = new Uint8Array(head.length + body.length);
     out.set(head, 0);
@@ -117,7 +158,7 @@ export class Repository {
     if (nl < 0 || nl > 16) throw new RepositoryError(`${key} is not a metadata envelope`);
     const name = dec.decode(bytes.subarray(0, nl));
     const codec = this.codec(name, key);
-    return JSON.parse(dec.decode(await codec.decompress(bytes.subarray(nl + 1)))) as T;
+    return JSON.parse(dec.decode(await codec.decompress(this.unseal(bytes.subarray(nl + 1), key)))) as T;
   }
 
   private codec(name: string, what: string) {
@@ -196,7 +237,7 @@ export class Repository {
     let want = Math.min(size, 64 * 1024);
     for (;;) {
       const tail = await this.store.getRange(KEYS.pack(id), size - want, size);
-      const got = decodePackTail(id, size, tail);
+      const got = decodePackTail(id, size, tail, (h) => this.unseal(h, `pack ${id} header`));
       if ('blobs' in got) return got;
       if (got.needBytes > size) throw new RepositoryError(`pack ${id} header is longer than the pack`);
       want = got.needBytes;
@@ -226,7 +267,13 @@ export class Repository {
 
   /** Decompresses and checks one stored blob. */
   async openBlob(entry: BlobEntry, stored: Uint8Array, where: string): Promise<Uint8Array> {
-    const raw = await this.codec(entry.codec, `blob ${entry.id}`).decompress(stored);
+    let plain: Uint8Array;
+    try {
+      plain = this.unseal(stored, `blob ${entry.id}`);
+    } catch {
+      throw new RepositoryError(`blob ${entry.id} in ${where} fails authentication (corrupted)`);
+    }
+    const raw = await this.codec(entry.codec, `blob ${entry.id}`).decompress(plain);
     if (raw.length !== entry.rawLength || sha256(raw) !== entry.id) {
       throw new RepositoryError(`blob ${entry.id} in ${where} does not match its ID (corrupted)`);
     }
