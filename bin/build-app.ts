@@ -41,7 +41,7 @@ export interface BuiltApp {
  */
 export function buildApp(options: BuildAppOptions = {}): BuiltApp {
   const env = options.env ?? process.env;
-  // cdk.json's context is the base, so `npm start` and tests see what `cdk synth` sees; context the CDK
+  // cdk.json's context is the base, so `npm run stack` and tests see what `cdk synth` sees; context the CDK
   // CLI passes (cdk.json, cdk.context.json, -c) still wins.
   const app = new App({
     ...options.appProps,

@@ -4,7 +4,7 @@ import { CELL_WEIGHT } from '../lambdas/config/stack';
 import { buildApp, REPO_ROOT, runEntryPoint } from './build-app';
 
 /**
- * `npm start` until the drill exists: synthesizes the stack offline (cdk-nag included, so a finding
+ * `npm run stack`: synthesizes the stack offline (cdk-nag included, so a finding
  * fails here as it fails `cdk synth`) and prints what would be deployed. Lambda bundling is skipped
  * unless `--bundle` is given: the template is the same, only the asset hashes differ, and
  * `cdk synth`/`cdk deploy` build the bundles themselves.
@@ -37,7 +37,7 @@ function main(): void {
 
   const lines = [
     `Bulkhead: synthesized stack ${stack.stackName} offline in ${(ms / 1000).toFixed(1)} s (${resources} resources, cdk-nag AwsSolutions: no unacknowledged findings)`,
-    `  lambdas     ${functions} functions, ${bundle ? 'bundled' : 'not bundled (npm start -- --bundle, or npx cdk synth, builds them)'}`,
+    `  lambdas     ${functions} functions, ${bundle ? 'bundled' : 'not bundled (npm run stack -- --bundle, or npx cdk synth, builds them)'}`,
     `  target      account ${built.account}, region ${built.region}${built.usingDefaults ? " (offline defaults from cdk.json; cdk deploy targets your credentials' account and region)" : ''}`,
     `  AZs         ${stack.cellAzs.join(', ')} (${stack.cellAzs.length} cells, ${config.natGateways ?? stack.cellAzs.length} NAT gateways)`,
     `  image       ${image}, port ${s.port}, ${s.cpu} CPU units / ${s.memoryMiB} MiB`,

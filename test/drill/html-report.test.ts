@@ -5,7 +5,10 @@ import * as path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'bulkhead.cjs');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const CHROMIUM = (process.env.PATH ?? '/usr/bin')
+  .split(path.delimiter)
+  .flatMap((dir) => ['chromium', 'chromium-browser'].map((name) => path.join(dir, name)))
+  .find((p) => existsSync(p));
 const SCENARIOS = ['az-outage', 'regional'];
 
 // The CLI runs 4 simulated drills and renders charts; Chromium then loads the page.
@@ -74,7 +77,7 @@ describe('bulkhead drill (CLI) and its HTML report', () => {
   );
   if (!CHROMIUM)
     console.warn(
-      'SKIPPED: headless Chromium check of the drill HTML report (no /usr/bin/chromium; .ci/run installs it)',
+      'SKIPPED: headless Chromium check of the drill HTML report (no chromium on PATH; .ci/run installs it)',
     );
 
   test('GIVEN an invalid scenario file WHEN the drill runs THEN it exits 2 and names the field', () => {
