@@ -109,13 +109,16 @@ export class Repository {
       packSize: options.packSize ?? DEFAULT_PACK_SIZE,
       encryption,
     };
-    try {
-      await store.put(KEYS.config, enc.encode(JSON.stringify(config, null, 2)), {
-        ifNoneMatch: '*',
-        contentType: 'application/json',
-      });
-    } catch (error) {
-      if (!(error instanceof PreconditionFailedError)) throw error;
+    if (!existing) {
+      try {
+        await store.put(KEYS.config, enc.encode(JSON.stringify(config, null, 2)), {
+          ifNoneMatch: '*',
+          contentType: 'application/json',
+        });
+      } catch (error) {
+        // Another run created it first: open theirs.
+        if (!(error instanceof PreconditionFailedError)) throw error;
+      }
     }
     return Repository.open(store, codecs, options.passphrase);
   }
