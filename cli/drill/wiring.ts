@@ -1,7 +1,11 @@
 import type { EventBridgeEvent, TaskStateDetail } from '../../lambdas/adapters/sim/aws-events';
 import type { SimAlarmDefinition } from '../../lambdas/adapters/sim/sim-region';
 import { createAvailabilityHandler } from '../../lambdas/availability/function';
-import { AVAILABILITY_DEFAULTS, availabilityRuntimeSchema } from '../../lambdas/config/availability';
+import {
+  AVAILABILITY_DEFAULTS,
+  AVAILABILITY_METRICS_SERVICE,
+  availabilityRuntimeSchema,
+} from '../../lambdas/config/availability';
 import {
   type FailoverRuntimeConfig,
   failoverRuntimeSchema,
@@ -17,6 +21,7 @@ import { createTaskReplacerHandler } from '../../lambdas/task-replacer/function'
 import { createZonalProberHandler } from '../../lambdas/zonal-prober/function';
 import { createZoneShifterHandler } from '../../lambdas/zone-shifter/function';
 import type { BulkheadWiring, DrillContext, HandlerBinding, Integration } from './bindings';
+import { PowertoolsDimensionSink } from './powertools-sink';
 import { SimHttpProbe, SimUrlProbe } from './sim-probes';
 
 /** Prefix of the per-AZ impairment alarms (`<prefix><az>-alb`, `<prefix><az>-probe`). */
@@ -155,11 +160,12 @@ export function wireBulkhead(ctx: DrillContext): BulkheadWiring {
   const { topology, ports } = ctx;
   const { region } = topology;
   const config = failoverRuntimeConfig(ctx);
+  // Each function's EMF carries its Powertools `service` dimension (its name), as on Lambda.
+  const sink = (service: string) => new PowertoolsDimensionSink(region.metrics, service);
   const common = {
     ecs: ports.ecs,
     loadBalancer: ports.loadBalancer,
     store: region.objects,
-    metrics: region.metrics,
     clock: ports.clock,
     log: ports.log,
     config,
@@ -167,7 +173,11 @@ export function wireBulkhead(ctx: DrillContext): BulkheadWiring {
   const bindings: HandlerBinding[] = [];
   const integration: Integration[] = [];
 
-  const zoneShifter = createZoneShifterHandler({ ...common, metricReader: region.metrics });
+  const zoneShifter = createZoneShifterHandler({
+    ...common,
+    metrics: sink('zone-shifter'),
+    metricReader: region.metrics,
+  });
   bindings.push({
     name: 'zone-shifter',
     matches: isAlarmEvent(config.alarmPrefix),
@@ -180,7 +190,7 @@ export function wireBulkhead(ctx: DrillContext): BulkheadWiring {
     note: 'real handler (lambdas/zone-shifter/function.ts): impairment alarms + 1-minute schedule',
   });
 
-  const taskReplacer = createTaskReplacerHandler(common);
+  const taskReplacer = createTaskReplacerHandler({ ...common, metrics: sink('task-replacer') });
   bindings.push({
     name: 'task-replacer',
     matches: (e) =>
@@ -199,7 +209,7 @@ export function wireBulkhead(ctx: DrillContext): BulkheadWiring {
     const prober = createZonalProberHandler({
       loadBalancer: ports.loadBalancer,
       probe: new SimHttpProbe(region, ctx.rng.fork('prober')),
-      metrics: region.metrics,
+      metrics: sink('zonal-prober'),
       store: region.objects,
       clock: ports.clock,
       sleep: ctx.sleep,
@@ -240,6 +250,14 @@ export function wireBulkhead(ctx: DrillContext): BulkheadWiring {
     probeFailureThreshold: AVAILABILITY_DEFAULTS.probeFailureThreshold,
     openAfterMinutes: AVAILABILITY_DEFAULTS.openAfterMinutes,
     closeAfterMinutes: AVAILABILITY_DEFAULTS.closeAfterMinutes,
+    // As lib/bulkhead-stack.ts wires it: the prober's metrics carry its Powertools `service` dimension.
+    zonalProbe: {
+      namespace: 'Bulkhead',
+      countMetric: 'ProbeCount',
+      failuresMetric: 'ProbeFailures',
+      dimensions: { service: 'zonal-prober', LoadBalancer: lb },
+      azDimension: 'AvailabilityZone',
+    },
     incidentAlarms: Object.fromEntries(
       config.cells.flatMap((c) =>
         (['alb', 'probe'] as const).map((kind) => [
@@ -252,7 +270,7 @@ export function wireBulkhead(ctx: DrillContext): BulkheadWiring {
   const availability = createAvailabilityHandler({
     store: region.objects,
     metrics: region.metrics,
-    sink: region.metrics,
+    sink: sink(AVAILABILITY_METRICS_SERVICE),
     probe: new SimUrlProbe(topology, ctx.rng.fork('e2e-probe')),
     clock: ports.clock,
     log: ports.log,

@@ -1157,6 +1157,24 @@ export class SimRegion {
     let elb5xx = this.elb5xxNoTarget;
     for (const tg of this.targetGroups.values()) elb5xx += tg.acc.elb5xx;
     this.elb5xxNoTarget = 0;
+    // By LoadBalancer + AvailabilityZone too: that AZ is the ALB node's, and DNS spreads clients
+    // evenly over the nodes, so each node's share is even (cross-zone routing sends them anywhere).
+    const nodeAzs = [...new Set([...this.targetGroups.values()].flatMap((tg) => (tg.az ? [tg.az] : [])))];
+    if (elb5xx > 0)
+      for (const [i, az] of nodeAzs.entries()) {
+        const share = Math.floor(elb5xx / nodeAzs.length) + (i < elb5xx % nodeAzs.length ? 1 : 0);
+        if (share > 0)
+          this.metrics.publish(
+            {
+              namespace: ALB_NAMESPACE,
+              metricName: 'HTTPCode_ELB_5XX_Count',
+              dimensions: { LoadBalancer: this.loadBalancerDimension, AvailabilityZone: az },
+            },
+            startMs,
+            { sum: share, count: 1, min: share, max: share },
+            visibleAt,
+          );
+      }
     if (elb5xx > 0)
       this.metrics.publish(
         {
