@@ -38,6 +38,10 @@ export interface PeriodVerdict {
   readonly why: string;
   /** An absolute threshold was crossed, outlier or not: with other AZs, a sign of a regional event. */
   readonly overThreshold?: boolean;
+  /** An outlier over an absolute threshold, whatever the number of targets affected. */
+  readonly signal?: boolean;
+  /** Targets affected in this period. */
+  readonly affected?: number;
 }
 
 /** The result of assessing one AZ over the lookback. */
@@ -185,6 +189,8 @@ export function judgePeriod(az: string, period: PeriodSamples, policy: Detection
       verdict: 'bad',
       why: `${reasons.join('; ')}; ${affected} targets affected`,
       overThreshold: true,
+      signal,
+      affected,
     };
   }
   if (!hasRequestEvidence && !hasProbeEvidence && !hasHostEvidence) {
@@ -194,6 +200,8 @@ export function judgePeriod(az: string, period: PeriodSamples, policy: Detection
     return {
       verdict: 'good',
       overThreshold,
+      signal,
+      affected,
       why: `${reasons.join('; ')}, but only ${affected} target(s) affected (< ${policy.minAffectedTargets})`,
     };
   }
@@ -206,7 +214,24 @@ export function judgePeriod(az: string, period: PeriodSamples, policy: Detection
  */
 export function assessAz(az: string, periods: readonly PeriodSamples[], policy: DetectionPolicy): AzHealth {
   const periodMs = policy.periodSeconds * 1000;
-  const verdicts = periods.map((p) => judgePeriod(az, p, policy));
+  const raw = periods.map((p) => judgePeriod(az, p, policy));
+  // "More than one target affected" is a property of the impairment, not of each minute: a gray
+  // failure fails a share of requests on every target, but a given minute may catch only one of
+  // them failing a probe. Within the window, the most targets seen affected counts for every
+  // signalling period.
+  const windowStart = Math.max(0, raw.length - policy.evaluationPeriods);
+  const windowAffected = Math.max(
+    0,
+    ...raw
+      .slice(windowStart)
+      .filter((v) => v.signal)
+      .map((v) => v.affected ?? 0),
+  );
+  const verdicts: PeriodVerdict[] = raw.map((v, i) =>
+    i >= windowStart && v.verdict === 'good' && v.signal && windowAffected >= policy.minAffectedTargets
+      ? { ...v, verdict: 'bad', why: `${v.why}; ${windowAffected} targets affected within the window` }
+      : v,
+  );
   const window = verdicts.slice(-policy.evaluationPeriods);
   const windowPeriods = periods.slice(-policy.evaluationPeriods);
   // Periods absent from the lookback count as missing, so a short history never reads as healthy.

@@ -141,6 +141,19 @@ describe('detection: M of N', () => {
     if (status === 'impaired') expect(result.detectionMs).toBe(detectionOrGood);
   });
 
+  test('GIVEN a gray failure seen on one target per minute but on two within the window WHEN assessed THEN every signalling period is bad', () => {
+    const gray = (targets: number) => ({ ...healthy, faults: 250, probeFailedTargets: targets });
+    const periods = [1, 2, 1, 1, 1].map((t, i) => period({ a: gray(t), b: healthy, c: healthy }, i * 60_000));
+    const result = assessAz('a', periods, policy);
+    expect(result).toMatchObject({ status: 'impaired', recent: ['bad', 'bad', 'bad', 'bad', 'bad'] });
+    const oneTarget = assessAz(
+      'a',
+      [1, 1, 1, 1, 1].map((t, i) => period({ a: gray(t), b: healthy, c: healthy }, i * 60_000)),
+      policy,
+    );
+    expect(oneTarget.status).toBe('healthy');
+  });
+
   test('GIVEN a bad burst then good periods WHEN assessed THEN recovery held is the trailing good run', () => {
     const result = assessAz('a', series('BBBGGGGGGG'), policy);
     expect(result.status).toBe('healthy');
