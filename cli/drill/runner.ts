@@ -16,6 +16,7 @@ import type { AuditRecord } from '../../lambdas/core/audit-record';
 import { RecordingLog } from '../../lambdas/ports/log';
 import type { DrillContext, HandlerBinding, Integration } from './bindings';
 import { computeFigures, type Figures } from './figures';
+import { PowertoolsDimensionSink } from './powertools-sink';
 import type { Fault, Scenario } from './scenario';
 import { type AzBucket, BUCKET_S, type Bucket, type TimelineEvent } from './timeline';
 import { type VolumeOutcome, VolumeUnderTest } from './volume';
@@ -425,7 +426,11 @@ export async function simulate(
       if ('until' in fault && fault.until === s) await applyFault(fault, false);
     }
     if (volume && scenario.volume && s === scenario.volume.backupAtS) {
-      const outcome = await volume.backup(mode, () => region.nowMs());
+      const outcome = await volume.backup(
+        mode,
+        () => region.nowMs(),
+        new PowertoolsDimensionSink(region.metrics, 'volume-backup'),
+      );
       events.push({ t: t(), kind: 'note', actor: outcome.actor, summary: outcome.summary });
     }
     region.tick();

@@ -3,10 +3,12 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { NodeRestoreTarget, NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
 import { Prng } from '../../lambdas/adapters/sim/prng';
-import { runBackup } from '../../lambdas/core/snapshot/backup';
-import { withRepositoryLease } from '../../lambdas/core/snapshot/repo-lease';
+import { backupRuntimeSchema } from '../../lambdas/config/backup';
 import { Repository } from '../../lambdas/core/snapshot/repository';
 import { runRestore } from '../../lambdas/core/snapshot/restore';
+import { RecordingLog } from '../../lambdas/ports/log';
+import type { MetricSink } from '../../lambdas/ports/metrics';
+import { createVolumeBackupHandler } from '../../lambdas/volume-backup/function';
 import { cliCodecs, storeFor } from '../backup/repo-options';
 
 /** What happened to the data volume in a run. */
@@ -78,30 +80,68 @@ export class VolumeUnderTest {
   }
 
   /**
-   * Backs the volume up with Bulkhead's snapshot engine (lambdas/core/snapshot, the code the backup
-   * function and `bulkhead backup` share), under the repository lease; the baseline takes none.
+   * Backs the volume up with Bulkhead's real backup function (`createVolumeBackupHandler`, the
+   * handler the hourly schedule runs on Lambda) on a "Scheduled Event", into a local repository (or
+   * `--repo`), with its restore drill; the baseline takes none.
    */
-  async backup(mode: string, nowMs: () => number): Promise<{ actor: string; summary: string }> {
+  async backup(
+    mode: string,
+    nowMs: () => number,
+    metrics: MetricSink,
+  ): Promise<{ actor: string; summary: string }> {
     if (mode === 'baseline') return { actor: 'drill', summary: 'plain ECS takes no backup of the volume' };
-    const store = await storeFor(this.repoUrl());
-    const repo = await Repository.init(store, cliCodecs(), { id: `drill-${mode}`, nowMs: nowMs() });
-    const result = await withRepositoryLease(
-      store,
-      { holder: 'bulkhead-drill', ttlMs: 5 * 60_000, nowMs, waitMs: 0 },
-      (heartbeat) =>
-        runBackup(repo, new NodeSourceTree(this.dir), {
-          hostname: 'drill',
-          path: '/volume',
-          nowMs,
-          heartbeat,
-        }),
-    );
-    if (result.status !== 'complete') return { actor: 'volume-backup', summary: `backup ${result.status}` };
+    const scratch = path.join(path.dirname(this.dir), 'restore-drill');
+    const handler = createVolumeBackupHandler({
+      store: await storeFor(this.repoUrl()),
+      source: new NodeSourceTree(this.dir),
+      codecs: cliCodecs(),
+      clock: { nowMs },
+      log: new RecordingLog(),
+      metrics,
+      config: backupRuntimeSchema.parse({
+        bucket: 'drill-local',
+        prefix: '',
+        sourcePath: '/mnt/data',
+        sourceName: 'drill-volume',
+        leaseTtlMs: 600_000,
+        checkpointMarginMs: 150_000,
+        restoreDrillFiles: 5,
+        codec: 'zstd',
+      }),
+      drill: {
+        target: new NodeRestoreTarget(scratch),
+        read: new NodeSourceTree(scratch),
+        reset: async () => {
+          await rm(scratch, { recursive: true, force: true });
+          await mkdir(scratch, { recursive: true });
+        },
+      },
+    });
+    const event = {
+      version: '0',
+      id: `drill-backup-${nowMs()}`,
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '111111111111',
+      time: new Date(nowMs()).toISOString(),
+      region: 'us-east-1',
+      resources: ['arn:aws:events:us-east-1:111111111111:rule/Bulkhead-backup-schedule'],
+      detail: {},
+    };
+    const result = await handler(event, { getRemainingTimeInMillis: () => 900_000 });
+    if (result.status !== 'complete')
+      return {
+        actor: 'volume-backup',
+        summary: `backup ${result.status}: ${JSON.stringify(result).slice(0, 200)}`,
+      };
     this.backedUp = true;
     this.snapshotId = result.snapshotId;
+    const drill = result.drill
+      ? `; restore drill checked ${result.drill.checked}, ${result.drill.mismatches.length} mismatches`
+      : '';
     return {
       actor: 'volume-backup',
-      summary: `snapshot ${result.snapshotId.slice(0, 12)}: ${result.stats.files} files, ${result.stats.bytesTotal} bytes`,
+      summary: `snapshot ${result.snapshotId?.slice(0, 12)}: ${result.stats.files} files, ${result.stats.bytesTotal} bytes${drill}`,
     };
   }
 

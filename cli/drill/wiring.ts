@@ -292,7 +292,7 @@ export function wireBulkhead(ctx: DrillContext): BulkheadWiring {
     function: 'volume-backup',
     status: ctx.scenario.volume ? 'integrated' : 'off',
     note: ctx.scenario.volume
-      ? 'real snapshot engine (lambdas/core/snapshot: runBackup under the repository lease, runRestore of one file), as bulkhead backup/restore run it; the Lambda shell (lambdas/volume-backup) is not on main'
+      ? 'real handler (lambdas/volume-backup/function.ts) on a Scheduled Event, with its restore drill; the file is restored with the snapshot engine as bulkhead restore does'
       : 'this scenario has no volume',
   });
   return { bindings, alarms: impairmentAlarms(ctx, config), integration };
