@@ -17,6 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { prng, randomBytes } from '../test/seeded-random';
 
 const ROOT = path.join(__dirname, '..');
 const WORK = path.join(ROOT, 'bench', '.work', 'backup');
@@ -32,24 +33,6 @@ const ENV = {
   RESTIC_PASSWORD: 'bench-only',
   RESTIC_CACHE_DIR: path.join(WORK, 'restic-cache'),
 };
-
-/** mulberry32: deterministic data for every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomBytes(rand: () => number, n: number): Buffer {
-  const words = new Uint32Array(Math.ceil(n / 4));
-  for (let i = 0; i < words.length; i++) words[i] = (rand() * 4294967296) >>> 0;
-  return Buffer.from(words.buffer, 0, n);
-}
 
 const WORDS =
   'the of and to in is that for it as was with be by on not he this are or his from at which but have an they you were her she there would their we him been has when who will more no if out so said what up its about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three'.split(
@@ -104,7 +87,7 @@ async function generateMixed(dir: string): Promise<void> {
   const large = Math.max(2, Math.round(8 * SCALE));
   for (let i = 0; i < large; i++) {
     const size = Math.round((64 + rand() * 64) * 1024 * 1024 * Math.min(1, SCALE * 4));
-    const chunks: Buffer[] = [];
+    const chunks: Uint8Array[] = [];
     for (let got = 0; got < size; got += 4 * 1024 * 1024) {
       const n = Math.min(4 * 1024 * 1024, size - got);
       chunks.push(i % 2 === 0 ? text(rand, n) : randomBytes(rand, n));

@@ -5,10 +5,10 @@ import {
   type LogFinding,
   type StoredIncidentEvent,
 } from '../../lambdas/core/incidents/fold';
-import type { MalformedRecord } from '../../lambdas/core/incidents/incident-event';
 import { parseIncidentEvent } from '../../lambdas/core/incidents/incident-event';
 import { type IncidentHistory, loadIncidentHistory } from '../../lambdas/core/incidents/incident-log';
 import { linkActions } from '../../lambdas/core/incidents/link-actions';
+import type { MalformedRecord } from '../../lambdas/core/incidents/stored-record';
 import type { ObjectStore } from '../../lambdas/ports/object-store';
 
 /** Where the CLI reads the incident log from. */

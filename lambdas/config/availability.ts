@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJsonEnv, requireEnv } from './json-env';
 
 const scopeSchema = z
   .string()
@@ -147,20 +148,7 @@ export function readAvailabilityEnv(env: Readonly<Record<string, string | undefi
   config: AvailabilityRuntimeConfig;
   stateBucket: string;
 } {
-  const raw = env[AVAILABILITY_CONFIG_ENV];
-  const stateBucket = env[AVAILABILITY_BUCKET_ENV];
-  if (!raw) throw new Error(`${AVAILABILITY_CONFIG_ENV} is not set`);
-  if (!stateBucket) throw new Error(`${AVAILABILITY_BUCKET_ENV} is not set`);
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (error) {
-    throw new Error(
-      `${AVAILABILITY_CONFIG_ENV} is not JSON (${(error as Error).message}): ${raw.slice(0, 200)}`,
-    );
-  }
-  const parsed = availabilityRuntimeSchema.safeParse(json);
-  if (!parsed.success)
-    throw new Error(`${AVAILABILITY_CONFIG_ENV} is invalid: ${z.prettifyError(parsed.error)}`);
-  return { config: parsed.data, stateBucket };
+  const raw = requireEnv(env, AVAILABILITY_CONFIG_ENV);
+  const stateBucket = requireEnv(env, AVAILABILITY_BUCKET_ENV);
+  return { config: parseJsonEnv(AVAILABILITY_CONFIG_ENV, raw, availabilityRuntimeSchema), stateBucket };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJsonEnv, requireEnv } from './json-env';
 
 /** Env var holding the backup function's runtime config (JSON, {@link backupRuntimeSchema}). */
 export const BACKUP_CONFIG_ENV = 'BULKHEAD_BACKUP_CONFIG';
@@ -81,15 +82,5 @@ export type BackupRuntimeConfig = z.infer<typeof backupRuntimeSchema>;
 
 /** Reads and validates the runtime config from an environment; throws with the bad value named. */
 export function readBackupEnv(env: Readonly<Record<string, string | undefined>>): BackupRuntimeConfig {
-  const raw = env[BACKUP_CONFIG_ENV];
-  if (!raw) throw new Error(`${BACKUP_CONFIG_ENV} is not set`);
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (error) {
-    throw new Error(`${BACKUP_CONFIG_ENV} is not JSON (${(error as Error).message}): ${raw.slice(0, 200)}`);
-  }
-  const parsed = backupRuntimeSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`${BACKUP_CONFIG_ENV} is invalid: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  return parseJsonEnv(BACKUP_CONFIG_ENV, requireEnv(env, BACKUP_CONFIG_ENV), backupRuntimeSchema);
 }

@@ -6,7 +6,7 @@ import {
   cutPoint,
   DATA_CHUNKER,
 } from '../../lambdas/core/snapshot/chunker';
-import { prng, randomBytes } from './helpers';
+import { prng, randomBytes } from '../seeded-random';
 
 const P: ChunkerParams = { minSize: 256, avgSize: 1024, maxSize: 4096 };
 

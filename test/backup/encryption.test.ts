@@ -2,15 +2,14 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { NodeRestoreTarget, NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
+import { NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
 import { MemoryObjectStore } from '../../lambdas/adapters/memory/memory-object-store';
 import { runBackup } from '../../lambdas/core/snapshot/backup';
 import { runtimeCodecs } from '../../lambdas/core/snapshot/codec';
 import { KEYS } from '../../lambdas/core/snapshot/format';
 import { Repository } from '../../lambdas/core/snapshot/repository';
-import { runRestore } from '../../lambdas/core/snapshot/restore';
 import { runVerify } from '../../lambdas/core/snapshot/verify';
-import { expectSameTree, SMALL } from './helpers';
+import { expectLatestRestoresTo, SMALL } from './helpers';
 
 const SECRET = 'correct horse battery staple';
 const MARKER = 'PLAINTEXT-MARKER-7f3a';
@@ -49,13 +48,7 @@ describe('client-side encryption (AES-256-GCM, scrypt passphrase)', () => {
     expect(r.status).toBe('complete');
     const fresh = await Repository.open(store, runtimeCodecs(), SECRET);
     expect((await runVerify(fresh, { readDataPercent: 100 })).problems).toEqual([]);
-    const out = path.join(work, 'out');
-    await runRestore(
-      fresh,
-      await fresh.readTree((await fresh.findSnapshot('latest')).manifest.tree),
-      new NodeRestoreTarget(out),
-    );
-    await expectSameTree(out, src);
+    await expectLatestRestoresTo(fresh, path.join(work, 'out'), src);
   });
 
   test('GIVEN an encrypted repository THEN no stored object reveals contents, names or content hashes', async () => {

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { NodeRestoreTarget } from '../../lambdas/adapters/local/node-file-tree';
 import { MemoryObjectStore } from '../../lambdas/adapters/memory/memory-object-store';
 import { runtimeCodecs } from '../../lambdas/core/snapshot/codec';
 import { Repository } from '../../lambdas/core/snapshot/repository';
+import { runRestore } from '../../lambdas/core/snapshot/restore';
 import type { ObjectStore } from '../../lambdas/ports/object-store';
 
 /** Small chunks and packs so tests cover many packs quickly. */
@@ -14,23 +16,11 @@ export async function smallRepo(store: ObjectStore = new MemoryObjectStore()): P
   return Repository.init(store, runtimeCodecs(), { id: 'test', nowMs: 0, ...SMALL });
 }
 
-/** A seeded PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Deterministic bytes: 32 bits per PRNG call. */
-export function randomBytes(rand: () => number, n: number): Uint8Array {
-  const words = new Uint32Array(Math.ceil(n / 4));
-  for (let i = 0; i < words.length; i++) words[i] = (rand() * 4294967296) >>> 0;
-  return new Uint8Array(words.buffer, 0, n);
+/** Restores the latest snapshot of `repo` into `out` and asserts it is the same tree as `expected`. */
+export async function expectLatestRestoresTo(repo: Repository, out: string, expected: string): Promise<void> {
+  const snapshot = await repo.findSnapshot('latest');
+  await runRestore(repo, await repo.readTree(snapshot.manifest.tree), new NodeRestoreTarget(out));
+  await expectSameTree(out, expected);
 }
 
 /**

@@ -14,7 +14,8 @@ import { Repository } from '../../lambdas/core/snapshot/repository';
 import { runRestore } from '../../lambdas/core/snapshot/restore';
 import { runVerify } from '../../lambdas/core/snapshot/verify';
 import type { ObjectStore } from '../../lambdas/ports/object-store';
-import { expectSameTree, prng, randomBytes, SMALL } from './helpers';
+import { prng, randomBytes } from '../seeded-random';
+import { expectLatestRestoresTo, expectSameTree, SMALL } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -69,9 +70,7 @@ export function repositorySuite(name: string, backend: Backend): void {
       const first = await backup(repo, src);
       expect(first.status).toBe('complete');
       const out1 = path.join(work, 'r1');
-      const snap1 = await repo.findSnapshot('latest');
-      await runRestore(repo, await repo.readTree(snap1.manifest.tree), new NodeRestoreTarget(out1));
-      await expectSameTree(out1, src);
+      await expectLatestRestoresTo(repo, out1, src);
       const report = await runVerify(repo, { readDataPercent: 100 });
       expect(report.problems).toEqual([]);
       expect(report.packsRead).toBe(report.packs);
@@ -184,12 +183,7 @@ export function repositorySuite(name: string, backend: Backend): void {
       expect(await firstKey(store, KEYS.checkpointPrefix)).toBeUndefined();
       const out = path.join(work, 'resumed');
       const repo = await open(store);
-      await runRestore(
-        repo,
-        await repo.readTree((await repo.findSnapshot('latest')).manifest.tree),
-        new NodeRestoreTarget(out),
-      );
-      await expectSameTree(out, src);
+      await expectLatestRestoresTo(repo, out, src);
     });
 
     test('GIVEN a CLI backup killed with SIGKILL mid-run WHEN backed up again THEN uploaded packs are reused and verify is clean', async () => {

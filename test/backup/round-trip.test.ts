@@ -5,7 +5,8 @@ import { NodeRestoreTarget, NodeSourceTree } from '../../lambdas/adapters/local/
 import { runBackup } from '../../lambdas/core/snapshot/backup';
 import { runRestore } from '../../lambdas/core/snapshot/restore';
 import { runVerify } from '../../lambdas/core/snapshot/verify';
-import { expectSameTree, prng, randomBytes, smallRepo } from './helpers';
+import { prng, randomBytes } from '../seeded-random';
+import { expectLatestRestoresTo, smallRepo } from './helpers';
 
 let work: string;
 beforeAll(async () => {
@@ -54,10 +55,7 @@ describe('backup → restore round trip', () => {
     expect(result.stats.packsWritten).toBeGreaterThan(8);
     expect(result.skipped).toEqual([]);
     // dup-b shares all its chunks with dup-a
-    const target = path.join(work, 'restored');
-    const snap = await repo.findSnapshot('latest');
-    await runRestore(repo, await repo.readTree(snap.manifest.tree), new NodeRestoreTarget(target));
-    await expectSameTree(target, src);
+    await expectLatestRestoresTo(repo, path.join(work, 'restored'), src);
     const report = await runVerify(repo, { readDataPercent: 100 });
     expect(report.problems).toEqual([]);
   });
@@ -71,10 +69,7 @@ describe('backup → restore round trip', () => {
       nowMs: Date.now,
     });
     expect(r.status).toBe('complete');
-    const target = path.join(work, 'restored-sync');
-    const snap = await repo.findSnapshot('latest');
-    await runRestore(repo, await repo.readTree(snap.manifest.tree), new NodeRestoreTarget(target));
-    await expectSameTree(target, src);
+    await expectLatestRestoresTo(repo, path.join(work, 'restored-sync'), src);
   });
 
   test('GIVEN a snapshot WHEN restoring with --include one file THEN only it and its parent dirs appear', async () => {

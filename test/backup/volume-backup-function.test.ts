@@ -14,7 +14,8 @@ import { RecordingLog } from '../../lambdas/ports/log';
 import type { MetricSink, MetricUnit } from '../../lambdas/ports/metrics';
 import { backupEventSchema, pickDrillSample, planRun } from '../../lambdas/volume-backup/decide';
 import { createVolumeBackupHandler, type DrillScratch } from '../../lambdas/volume-backup/function';
-import { prng, randomBytes, SMALL } from './helpers';
+import { prng, randomBytes } from '../seeded-random';
+import { SMALL } from './helpers';
 
 class Sink implements MetricSink {
   readonly points: { name: string; value: number; unit: MetricUnit }[] = [];

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { isScope, type Scope } from '../availability/incident';
+import { type MalformedRecord, parseStoredRecord } from './stored-record';
 
 /** Key prefix of the incident log in the state bucket. */
 export const INCIDENTS_PREFIX = 'incidents/';
@@ -68,12 +69,6 @@ export function incidentEventKey(
   return `${INCIDENTS_PREFIX}${day}/${String(event.atMs).padStart(15, '0')}-${event.kind}-${hash}.json`;
 }
 
-/** A stored record that could not be used, with the reason; it is skipped, never guessed at. */
-export interface MalformedRecord {
-  readonly key: string;
-  readonly reason: string;
-}
-
 /** Parses one stored record: the event, or why it is malformed (bad JSON, or which fields are wrong). */
 export function parseIncidentEvent(
   key: string,
@@ -81,18 +76,6 @@ export function parseIncidentEvent(
 ):
   | { readonly ok: true; readonly event: IncidentEvent }
   | { readonly ok: false; readonly malformed: MalformedRecord } {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder().decode(body));
-  } catch (error) {
-    return { ok: false, malformed: { key, reason: `not JSON: ${(error as Error).message}` } };
-  }
-  const parsed = incidentEventSchema.safeParse(value);
-  if (!parsed.success) {
-    const reason = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`)
-      .join('; ');
-    return { ok: false, malformed: { key, reason } };
-  }
-  return { ok: true, event: parsed.data as IncidentEvent };
+  const parsed = parseStoredRecord(key, body, incidentEventSchema);
+  return parsed.ok ? { ok: true, event: parsed.value as IncidentEvent } : parsed;
 }

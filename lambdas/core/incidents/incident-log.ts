@@ -2,14 +2,9 @@ import { type ObjectInfo, type ObjectStore, PreconditionFailedError } from '../.
 import { AUDIT_PREFIX } from '../audit-record';
 import type { Interval } from '../availability/windows';
 import { foldIncidentLog, type LogFinding, type StoredIncidentEvent } from './fold';
-import {
-  INCIDENTS_PREFIX,
-  type IncidentEvent,
-  incidentEventKey,
-  type MalformedRecord,
-  parseIncidentEvent,
-} from './incident-event';
+import { INCIDENTS_PREFIX, type IncidentEvent, incidentEventKey, parseIncidentEvent } from './incident-event';
 import { type AuditAction, type LinkedIncident, linkActions, parseAuditRecord } from './link-actions';
+import type { MalformedRecord } from './stored-record';
 
 /** The outcome of one append: written now, or already present (a replay or a duplicate). */
 export type AppendResult = { readonly key: string; readonly written: boolean };

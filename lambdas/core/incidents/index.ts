@@ -3,3 +3,4 @@ export * from './fold';
 export * from './incident-event';
 export * from './incident-log';
 export * from './link-actions';
+export * from './stored-record';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Incident } from '../availability/incident';
-import type { MalformedRecord } from './incident-event';
+import { type MalformedRecord, parseStoredRecord } from './stored-record';
 
 /**
  * The fields of an audit record (`lambdas/core/audit-record.ts`) this module relies on. Parsed
@@ -37,20 +37,9 @@ export function parseAuditRecord(
 ):
   | { readonly ok: true; readonly action: AuditAction }
   | { readonly ok: false; readonly malformed: MalformedRecord } {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder().decode(body));
-  } catch (error) {
-    return { ok: false, malformed: { key, reason: `not JSON: ${(error as Error).message}` } };
-  }
-  const parsed = auditSchema.safeParse(value);
-  if (!parsed.success) {
-    const reason = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`)
-      .join('; ');
-    return { ok: false, malformed: { key, reason } };
-  }
-  const r = parsed.data;
+  const parsed = parseStoredRecord(key, body, auditSchema);
+  if (!parsed.ok) return parsed;
+  const r = parsed.value;
   return {
     ok: true,
     action: {

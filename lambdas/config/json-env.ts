@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** An environment as the handlers read it once per cold start. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Returns env var `name`; throws saying it is not set when it is missing or empty. */
+export function requireEnv(env: Env, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+/**
+ * Parses env var `name`'s JSON value against `schema`; throws naming the variable with the bad
+ * JSON (first 200 characters) or zod's description of the invalid fields.
+ */
+export function parseJsonEnv<S extends z.ZodType>(name: string, raw: string, schema: S): z.output<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw new Error(`${name} is not JSON (${(error as Error).message}): ${raw.slice(0, 200)}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new Error(`${name} is invalid: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
