@@ -16,7 +16,7 @@ import {
   resolveFailoverPolicy,
   STATE_BUCKET_ENV,
 } from '../lambdas/config/failover';
-import { PROBE_NAMESPACE } from '../lambdas/core/cell-metrics';
+import { PROBE_NAMESPACE, PROBER_SERVICE, probeDimensions } from '../lambdas/core/cell-metrics';
 import { impairmentAlarmName } from '../lambdas/core/failover-events';
 import { BulkheadFunction } from './function';
 import type { ZonalServiceExports } from './stack-exports';
@@ -214,7 +214,7 @@ export class Failover extends Construct {
       'Prober to the service tasks',
     );
     const pr = fn(
-      'zonal-prober',
+      PROBER_SERVICE,
       'Bulkhead: probes every cell target at the health path every 10 s',
       PROBER_TIMEOUT,
       {
@@ -390,7 +390,7 @@ export class Failover extends Construct {
         namespace: PROBE_NAMESPACE,
         metricName,
         statistic,
-        dimensionsMap: { LoadBalancer: lbDim, AvailabilityZone: az },
+        dimensionsMap: probeDimensions(lbDim, az),
       });
     for (const cell of zonal.cells) {
       const tg = { TargetGroup: cell.targetGroup.targetGroupFullName, LoadBalancer: lbDim };

@@ -52,9 +52,35 @@ const PROBE: readonly Source[] = [
 
 const queryId = (cellIndex: number, field: string): string => `c${cellIndex}_${field}`;
 
-/** Dimensions of the prober's per-AZ metrics. */
+/**
+ * The prober's Powertools service name (its POWERTOOLS_SERVICE_NAME, which lib/failover.ts sets to
+ * the function's name). Powertools Metrics adds `service=<this>` to every EMF line it writes.
+ */
+export const PROBER_SERVICE = 'zonal-prober';
+
+/** The dimension that carries the AZ on the prober's metrics. */
+export const PROBE_AZ_DIMENSION = 'AvailabilityZone';
+
+/**
+ * Dimensions the prober itself adds to its per-AZ metrics. Powertools adds `service` on top, so
+ * the metric as CloudWatch stores it has the dimensions of {@link probeDimensions}.
+ */
+export function probePublishedDimensions(loadBalancer: string, az: string): Record<string, string> {
+  return { LoadBalancer: loadBalancer, [PROBE_AZ_DIMENSION]: az };
+}
+
+/** The stored dimensions of the prober's metrics other than the AZ (for readers that add the AZ themselves). */
+export function probeCellDimensions(loadBalancer: string): Record<string, string> {
+  return { service: PROBER_SERVICE, LoadBalancer: loadBalancer };
+}
+
+/**
+ * The full dimension set of the prober's per-AZ metrics as stored in CloudWatch: every reader
+ * (zone-shifter queries, the probe alarms, availability's per-AZ probe SLI) must use exactly this,
+ * since CloudWatch treats any other dimension set as a different metric.
+ */
 export function probeDimensions(loadBalancer: string, az: string): Record<string, string> {
-  return { LoadBalancer: loadBalancer, AvailabilityZone: az };
+  return { ...probeCellDimensions(loadBalancer), [PROBE_AZ_DIMENSION]: az };
 }
 
 /** The queries for every cell: five ALB metrics per target group and three prober metrics per AZ. */

@@ -1,5 +1,5 @@
 import type { FailoverRuntimeConfig } from '../config/failover-runtime';
-import { loadBalancerDimension, probeDimensions } from '../core/cell-metrics';
+import { loadBalancerDimension, probePublishedDimensions } from '../core/cell-metrics';
 import { describeParseError, scheduledEventSchema } from '../core/failover-events';
 import { foldProbeResults, type ProbeState, parseProbeState, probeStateKey } from '../core/probe-state';
 import type { Clock } from '../ports/clock';
@@ -105,7 +105,8 @@ export function createZonalProberHandler(deps: ZonalProberDeps) {
           lastRound[cell.az] = summary;
           const failing = failedInRun.get(cell.az)!;
           for (const r of results) if (!r.result.ok) failing.add(r.target);
-          const dims = probeDimensions(loadBalancer, cell.az);
+          // Powertools adds `service` (PROBER_SERVICE); readers query probeDimensions().
+          const dims = probePublishedDimensions(loadBalancer, cell.az);
           deps.metrics.put('ProbeCount', summary.probes, 'Count', dims);
           deps.metrics.put('ProbeFailures', summary.failures, 'Count', dims);
           deps.metrics.put('ProbeFailedTargets', failing.size, 'Count', dims);
