@@ -13,33 +13,12 @@ import { type AvailabilityResult, createAvailabilityHandler } from '../../lambda
 import { type AvailabilityRuntimeConfig, availabilityRuntimeSchema } from '../../lambdas/config/availability';
 import { appendIncidentEvent } from '../../lambdas/core/incidents';
 import { RecordingLog } from '../../lambdas/ports/log';
-import type { MetricSink, MetricUnit } from '../../lambdas/ports/metrics';
 import type { ObjectStore } from '../../lambdas/ports/object-store';
 import type { UrlProbe, UrlProbeResult } from '../../lambdas/ports/url-probe';
+import { RecordingMetricSink } from '../recording-metric-sink';
 
 const MIN = 60_000;
 const T = Date.UTC(2026, 10, 27, 12, 0, 30); // 30 s into a minute
-
-class RecordingSink implements MetricSink {
-  readonly puts: {
-    name: string;
-    value: number;
-    unit: MetricUnit;
-    dimensions?: Readonly<Record<string, string>>;
-  }[] = [];
-  flushes = 0;
-  put(name: string, value: number, unit: MetricUnit, dimensions?: Readonly<Record<string, string>>): void {
-    this.puts.push({ name, value, unit, dimensions });
-  }
-  flush(): void {
-    this.flushes++;
-  }
-  find(name: string, dims: Record<string, string>) {
-    return this.puts.filter(
-      (p) => p.name === name && Object.entries(dims).every(([k, v]) => p.dimensions?.[k] === v),
-    );
-  }
-}
 
 class ScriptedProbe implements UrlProbe {
   calls = 0;
@@ -125,7 +104,7 @@ function setup(
   probe = new ScriptedProbe([{ ok: true, status: 200, latencyMs: 12 }]),
 ) {
   let now = T;
-  const sink = new RecordingSink();
+  const sink = new RecordingMetricSink();
   const log = new RecordingLog();
   const handler = createAvailabilityHandler({
     store,
@@ -287,7 +266,7 @@ describe('signal gaps', () => {
 describe('listener weights', () => {
   test('GIVEN a listener with AZ b evacuated WHEN the schedule fires THEN each AZ weight and share are published', async () => {
     const cw = cloudWatch({ badFrom: 0, badUntil: 0 });
-    const sink = new RecordingSink();
+    const sink = new RecordingMetricSink();
     const handler = createAvailabilityHandler({
       store: new MemoryObjectStore(() => T),
       metrics: new CloudWatchMetricReader(cw as unknown as CloudWatchClient),

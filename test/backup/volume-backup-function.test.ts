@@ -11,25 +11,11 @@ import { Repository } from '../../lambdas/core/snapshot/repository';
 import { runVerify } from '../../lambdas/core/snapshot/verify';
 import type { SourceTree } from '../../lambdas/ports/file-tree';
 import { RecordingLog } from '../../lambdas/ports/log';
-import type { MetricSink, MetricUnit } from '../../lambdas/ports/metrics';
 import { backupEventSchema, pickDrillSample, planRun } from '../../lambdas/volume-backup/decide';
 import { createVolumeBackupHandler, type DrillScratch } from '../../lambdas/volume-backup/function';
+import { RecordingMetricSink } from '../recording-metric-sink';
 import { prng, randomBytes } from '../seeded-random';
 import { SMALL } from './helpers';
-
-class Sink implements MetricSink {
-  readonly points: { name: string; value: number; unit: MetricUnit }[] = [];
-  flushes = 0;
-  put(name: string, value: number, unit: MetricUnit): void {
-    this.points.push({ name, value, unit });
-  }
-  flush(): void {
-    this.flushes++;
-  }
-  value(name: string): number | undefined {
-    return this.points.filter((p) => p.name === name).pop()?.value;
-  }
-}
 
 const SCHEDULE = {
   'detail-type': 'Scheduled Event',
@@ -58,7 +44,7 @@ afterAll(async () => {
 
 function setup(opts: { source?: SourceTree; drillFiles?: number } = {}) {
   const store = new MemoryObjectStore();
-  const metrics = new Sink();
+  const metrics = new RecordingMetricSink();
   const log = new RecordingLog();
   const config: BackupRuntimeConfig = {
     bucket: 'b',
@@ -132,11 +118,11 @@ describe('volume-backup handler', () => {
     expect(r.status).toBe('complete');
     if (r.status !== 'complete') return;
     expect(r.stats.files).toBe(31);
-    expect(metrics.value(BACKUP_METRICS.success)).toBe(1);
-    expect(metrics.value(BACKUP_METRICS.files)).toBe(31);
-    expect(metrics.value(BACKUP_METRICS.bytesRead)).toBe(r.stats.bytesTotal);
-    expect(metrics.value(BACKUP_METRICS.bytesAdded)).toBeGreaterThan(0);
-    expect(metrics.value(BACKUP_METRICS.duration)).toBeGreaterThanOrEqual(0);
+    expect(metrics.last(BACKUP_METRICS.success)).toBe(1);
+    expect(metrics.last(BACKUP_METRICS.files)).toBe(31);
+    expect(metrics.last(BACKUP_METRICS.bytesRead)).toBe(r.stats.bytesTotal);
+    expect(metrics.last(BACKUP_METRICS.bytesAdded)).toBeGreaterThan(0);
+    expect(metrics.last(BACKUP_METRICS.duration)).toBeGreaterThanOrEqual(0);
     expect(metrics.flushes).toBe(1);
     expect(await store.head(`snapshots/${r.snapshotId}`)).toBeDefined();
     expect(await store.head(KEYS.lock)).toBeUndefined(); // released
@@ -151,8 +137,8 @@ describe('volume-backup handler', () => {
       getRemainingTimeInMillis: () => (calls++ < 10 ? 300_000 : 60_000),
     });
     expect(first.status).toBe('checkpointed');
-    expect(metrics.value(BACKUP_METRICS.checkpointed)).toBe(1);
-    expect(metrics.value(BACKUP_METRICS.success)).toBeUndefined();
+    expect(metrics.last(BACKUP_METRICS.checkpointed)).toBe(1);
+    expect(metrics.last(BACKUP_METRICS.success)).toBeUndefined();
     const repo = await Repository.open(store, runtimeCodecs());
     expect((await runVerify(repo)).ok).toBe(true);
     expect(await repo.listSnapshots()).toEqual([]);
@@ -165,7 +151,7 @@ describe('volume-backup handler', () => {
     expect(first.stats.files).toBeGreaterThan(0);
     expect(second.stats.filesUnchanged).toBe(first.stats.files);
     expect(second.stats.bytesRead).toBeLessThan(second.stats.bytesTotal);
-    expect(metrics.value(BACKUP_METRICS.success)).toBe(1);
+    expect(metrics.last(BACKUP_METRICS.success)).toBe(1);
 
     const third = await handler(CONTINUE, { getRemainingTimeInMillis: () => 900_000 });
     expect(third).toEqual({ status: 'idle', reason: 'no checkpoint to resume' });
@@ -176,8 +162,8 @@ describe('volume-backup handler', () => {
     await acquireLease(store, KEYS.lock, 'cli:laptop:42', 600_000, Date.now());
     const r = await handler(SCHEDULE, { getRemainingTimeInMillis: () => 900_000 });
     expect(r).toMatchObject({ status: 'locked', heldBy: 'cli:laptop:42' });
-    expect(metrics.value(BACKUP_METRICS.locked)).toBe(1);
-    expect(metrics.value(BACKUP_METRICS.success)).toBeUndefined();
+    expect(metrics.last(BACKUP_METRICS.locked)).toBe(1);
+    expect(metrics.last(BACKUP_METRICS.success)).toBeUndefined();
     expect(log.lines.some((l) => l.level === 'warn' && /lease held elsewhere/.test(l.message))).toBe(true);
     expect(await (await Repository.open(store, runtimeCodecs())).listSnapshots()).toEqual([]);
   });
@@ -198,7 +184,7 @@ describe('volume-backup handler', () => {
     const r = await handler(SCHEDULE, { getRemainingTimeInMillis: () => 900_000 });
     if (r.status !== 'complete') throw new Error(`backup ${r.status}`);
     expect(r.drill).toEqual({ checked: 5, changedSince: 0, mismatches: [] });
-    expect(metrics.value(BACKUP_METRICS.drillFailures)).toBe(0);
+    expect(metrics.last(BACKUP_METRICS.drillFailures)).toBe(0);
   });
 
   test('GIVEN a volume whose reads differ from what was backed up WHEN drilled THEN the mismatch is reported and counted', async () => {
@@ -231,7 +217,7 @@ describe('volume-backup handler', () => {
     if (again.status !== 'complete') throw new Error('second run did not complete');
     expect(again.stats.bytesRead).toBe(0); // unchanged metadata: nothing re-read
     expect(again.drill?.mismatches.length).toBe(3);
-    expect(metrics.value(BACKUP_METRICS.drillFailures)).toBe(3);
+    expect(metrics.last(BACKUP_METRICS.drillFailures)).toBe(3);
     expect(log.lines.some((l) => l.level === 'error' && /restore drill/.test(l.message))).toBe(true);
   });
 });

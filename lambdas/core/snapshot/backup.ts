@@ -166,6 +166,12 @@ export async function runBackup(
       bytesAdded: writer.bytesAdded,
       bytesSeen: counts.bytesTotal,
     });
+  // A data chunk is named by its SHA-256; only the first file to claim an id packs it (dedup).
+  const storeChunk = async (chunk: Uint8Array): Promise<string> => {
+    const id = createHash('sha256').update(chunk).digest('hex');
+    if (writer.claim(id)) await adds.add(writer.add(id, 'data', chunk));
+    return id;
+  };
 
   const storeFile = async (rel: string, st: SourceStat): Promise<TreeNode | undefined> => {
     const base = {
@@ -207,9 +213,7 @@ export async function runBackup(
         for (const len of chunkLengths(data, params)) {
           const chunk = data.subarray(at, at + len);
           at += len;
-          const id = createHash('sha256').update(chunk).digest('hex');
-          content.push(id);
-          if (writer.claim(id)) await adds.add(writer.add(id, 'data', chunk));
+          content.push(await storeChunk(chunk));
         }
         counts.bytesRead += data.length;
         progress();
@@ -225,11 +229,9 @@ export async function runBackup(
       }
       try {
         for await (const chunk of fileChunks(file, params, st.size)) {
-          const id = createHash('sha256').update(chunk).digest('hex');
-          content.push(id);
           size += chunk.length;
           counts.bytesRead += chunk.length;
-          if (writer.claim(id)) await adds.add(writer.add(id, 'data', chunk));
+          content.push(await storeChunk(chunk));
           await opts.heartbeat?.();
           // A huge file must not run past the time limit: drop it from this run; its chunks are
           // already stored, so the resumed run re-reads it but uploads nothing twice.
