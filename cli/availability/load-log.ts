@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
 import { DirObjectStore } from '../../lambdas/adapters/local/dir-object-store';
-import {
-  foldIncidentLog,
-  type LogFinding,
-  type StoredIncidentEvent,
-} from '../../lambdas/core/incidents/fold';
+import { foldIncidentLog, type StoredIncidentEvent } from '../../lambdas/core/incidents/fold';
 import { parseIncidentEvent } from '../../lambdas/core/incidents/incident-event';
-import { type IncidentHistory, loadIncidentHistory } from '../../lambdas/core/incidents/incident-log';
+import {
+  type IncidentHistory,
+  loadIncidentHistory,
+  malformedFinding,
+} from '../../lambdas/core/incidents/incident-log';
 import { linkActions } from '../../lambdas/core/incidents/link-actions';
 import type { MalformedRecord } from '../../lambdas/core/incidents/stored-record';
 import type { ObjectStore } from '../../lambdas/ports/object-store';
@@ -57,21 +57,10 @@ export async function loadHistory(
     else malformed.push(parsed.malformed);
   });
   const folded = foldIncidentLog(records);
-  const findings: LogFinding[] = [
-    ...folded.findings,
-    ...malformed.map(
-      (m): LogFinding => ({
-        severity: 'error',
-        code: 'malformed',
-        key: m.key,
-        message: `skipped malformed record: ${m.reason}`,
-      }),
-    ),
-  ];
   return {
     incidents: linkActions(folded.incidents, []),
     gaps: folded.gaps,
-    findings,
+    findings: [...folded.findings, ...malformed.map(malformedFinding)],
     malformed,
     events: folded.events,
     auditRecords: 0,

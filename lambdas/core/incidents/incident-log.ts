@@ -186,6 +186,16 @@ export interface LoadOptions {
   readonly checkStoreClock?: boolean;
 }
 
+/** The error finding that reports a malformed record, which readers skip. */
+export function malformedFinding(m: MalformedRecord): LogFinding {
+  return {
+    severity: 'error',
+    code: 'malformed',
+    key: m.key,
+    message: `skipped malformed record: ${m.reason}`,
+  };
+}
+
 /**
  * Reads and folds the incident log, links the audit records to it, and reports every problem:
  * malformed records (skipped), duplicates, unmatched closes, clock skew, events in the future.
@@ -221,14 +231,7 @@ export async function loadIncidentHistory(
     }
   }
   const malformed = [...log.malformed, ...audit.malformed];
-  for (const m of malformed) {
-    findings.push({
-      severity: 'error',
-      code: 'malformed',
-      key: m.key,
-      message: `skipped malformed record: ${m.reason}`,
-    });
-  }
+  findings.push(...malformed.map(malformedFinding));
   return {
     incidents: linkActions(folded.incidents, audit.records),
     gaps: folded.gaps,
