@@ -19,6 +19,17 @@ export interface ZoneShifterCell extends WeightedCell {
   readonly runningCount: number;
   /** Detection's verdict; absent when no metric could be read (treated as unknown). */
   readonly health?: AzHealth;
+  /** The cell's targets as DescribeTargetHealth reports them now; absent when it could not be read. */
+  readonly targets?: CellTargets;
+}
+
+/** Counts of one cell's registered targets by state, as read this run. */
+export interface CellTargets {
+  readonly healthy: number;
+  /** Targets still in their first health checks (a cell starting up, not one that lost its targets). */
+  readonly initial: number;
+  /** Every other registered target (unhealthy, unavailable, draining, unused). */
+  readonly other: number;
 }
 
 /** Everything `decide` needs; gathered by the shell. */
@@ -121,6 +132,27 @@ function statusOf(cell: ZoneShifterCell): AzHealth['status'] {
 }
 
 /**
+ * The cell should serve (desired > 0) but has no healthy target and none starting: the ALB fails
+ * open and sends its whole share to targets that fail. An unambiguous loss, seen as soon as
+ * target health says so, without waiting for M of N periods of outlier statistics.
+ */
+export function lostAllTargets(cell: ZoneShifterCell): boolean {
+  const t = cell.targets;
+  return t !== undefined && cell.desiredCount > 0 && t.healthy === 0 && t.initial === 0;
+}
+
+/** Impaired by detection (M of N), or with no healthy target right now. */
+function looksBad(cell: ZoneShifterCell): boolean {
+  return statusOf(cell) === 'impaired' || lostAllTargets(cell);
+}
+
+function badWhy(cell: ZoneShifterCell): string {
+  if (statusOf(cell) === 'impaired') return cell.health?.why ?? 'no detail';
+  const t = cell.targets;
+  return `no healthy target (${t?.other ?? 0} registered, none healthy or starting): evacuating on target health without waiting for M of N`;
+}
+
+/**
  * Checks the rules for evacuating `az` and builds the decision. `base` carries the desired counts
  * to return to (kept from a first evacuation when a ramp relapses).
  */
@@ -142,7 +174,8 @@ function tryEvacuate(
   // "More than one AZ looks bad": another AZ crossing an absolute threshold, even without being an
   // outlier or reaching M of N, makes this look regional.
   const hot = others.filter(
-    (c) => (c.health?.badInWindow ?? 0) > 0 || (c.health?.overThresholdInWindow ?? 0) > 0,
+    (c) =>
+      (c.health?.badInWindow ?? 0) > 0 || (c.health?.overThresholdInWindow ?? 0) > 0 || lostAllTargets(c),
   );
   if (hot.length > 0) {
     return {
@@ -240,7 +273,7 @@ function restoreStep(
 }
 
 function decideSteady(input: ZoneShifterInput): ZoneShifterDecision {
-  const impaired = input.cells.filter((c) => statusOf(c) === 'impaired');
+  const impaired = input.cells.filter(looksBad);
   if (impaired.length > 1) {
     return {
       kind: 'alert-only',
@@ -258,7 +291,7 @@ function decideSteady(input: ZoneShifterInput): ZoneShifterDecision {
     };
   }
   const target = impaired[0];
-  return tryEvacuate(input, target, `${target.az} impaired: ${target.health?.why ?? 'no detail'}`);
+  return tryEvacuate(input, target, `${target.az} impaired: ${badWhy(target)}`);
 }
 
 function decideEvacuated(input: ZoneShifterInput, shift: EvacuatedShift): ZoneShifterDecision {
@@ -272,8 +305,8 @@ function decideEvacuated(input: ZoneShifterInput, shift: EvacuatedShift): ZoneSh
       next: { phase: 'steady', revision: shift.revision + 1, lastActionAtMs: shift.lastActionAtMs },
     };
   }
-  const otherImpaired = cells.filter((c) => c.az !== shift.az && statusOf(c) === 'impaired');
-  const status = statusOf(target);
+  const otherImpaired = cells.filter((c) => c.az !== shift.az && looksBad(c));
+  const status = lostAllTargets(target) ? 'impaired' : statusOf(target);
   if (otherImpaired.length > 0) {
     return {
       kind: 'alert-only',
@@ -336,7 +369,7 @@ function decideRestoring(input: ZoneShifterInput, shift: RestoringShift): ZoneSh
       next: { phase: 'steady', revision: shift.revision + 1, lastActionAtMs: shift.lastActionAtMs },
     };
   }
-  const impaired = cells.filter((c) => statusOf(c) === 'impaired');
+  const impaired = cells.filter(looksBad);
   if (impaired.length > 1 || (impaired.length === 1 && impaired[0].az !== shift.az)) {
     return {
       kind: 'alert-only',
@@ -345,12 +378,7 @@ function decideRestoring(input: ZoneShifterInput, shift: RestoringShift): ZoneSh
     };
   }
   if (impaired.length === 1) {
-    return tryEvacuate(
-      input,
-      target,
-      `${shift.az} relapsed during the ramp: ${target.health?.why ?? 'no detail'}`,
-      shift,
-    );
+    return tryEvacuate(input, target, `${shift.az} relapsed during the ramp: ${badWhy(target)}`, shift);
   }
   const steps = policy.zoneShift.restoreStepsPercent;
   const hold = Math.max(policy.zoneShift.restoreStepHoldMs, policy.zoneShift.cooldownMs);

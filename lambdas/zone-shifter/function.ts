@@ -26,7 +26,7 @@ import {
   readPause,
   writeAudit,
 } from '../shell/failover-io';
-import { decide, type ZoneShifterCell, type ZoneShifterDecision } from './decide';
+import { type CellTargets, decide, type ZoneShifterCell, type ZoneShifterDecision } from './decide';
 import {
   INITIAL_SHIFT,
   parseShiftState,
@@ -119,6 +119,22 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
       samples,
       d,
     );
+  }
+
+  /** A cell's target counts now; undefined when target health cannot be read (decide ignores it). */
+  async function readCellTargets(targetGroupArn: string): Promise<CellTargets | undefined> {
+    try {
+      const targets = await deps.loadBalancer.describeTargetHealth(targetGroupArn);
+      const healthy = targets.filter((t) => t.state === 'healthy').length;
+      const initial = targets.filter((t) => t.state === 'initial').length;
+      return { healthy, initial, other: targets.length - healthy - initial };
+    } catch (error) {
+      log.warn('target health could not be read; the no-healthy-target check is skipped', {
+        targetGroupArn,
+        error: errorText(error),
+      });
+      return undefined;
+    }
   }
 
   async function readShift(): Promise<{ shift: ShiftState; etag?: string; note?: string }> {
@@ -282,7 +298,7 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
       healthError?: string;
     };
     try {
-      const [pause, shift, listenerWeights, services] = await Promise.all([
+      const [pause, shift, listenerWeights, services, targets] = await Promise.all([
         readPause(store, log),
         readShift(),
         deps.loadBalancer.getListenerWeights(config.listenerArn),
@@ -290,6 +306,7 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
           config.clusterName,
           config.cells.map((c) => c.serviceName),
         ),
+        Promise.all(config.cells.map((c) => readCellTargets(c.targetGroupArn))),
       ]);
       let health: Record<string, AzHealth> = {};
       let healthError: string | undefined;
@@ -301,7 +318,7 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
         healthError = errorText(error);
         log.error('metrics could not be read; every AZ is unknown this run', { error: healthError });
       }
-      const cells = config.cells.map((c) => {
+      const cells = config.cells.map((c, i) => {
         const service = services.find((s) => s.serviceName === c.serviceName);
         return {
           az: c.az,
@@ -310,6 +327,7 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
           desiredCount: service?.desiredCount ?? 0,
           runningCount: service?.runningCount ?? 0,
           health: health[c.az],
+          targets: targets[i],
         };
       });
       gathered = { pause, shift, listenerWeights, cells, healthError };
@@ -335,6 +353,7 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
         detectionMs: c.health?.detectionMs,
         goodForMs: c.health?.goodForMs,
         why: c.health?.why,
+        targets: c.targets,
       })),
       healthError,
       pause: pause.paused ? { reason: pause.reason, by: pause.by, error: pause.error } : undefined,

@@ -75,8 +75,14 @@ export class FakeLoadBalancer implements LoadBalancer {
     this.calls.push({ api: 'ModifyListener', weights: weights.map((w) => ({ ...w })) });
     this.weights = weights.map((w) => ({ ...w }));
   }
-  async describeTargetHealth(tg: string) {
-    return this.targets.get(tg) ?? [];
+  /** Unless set in `targets`, a group has two healthy targets (a cell serving normally). */
+  async describeTargetHealth(tg: string): Promise<TargetHealth[]> {
+    return (
+      this.targets.get(tg) ?? [
+        { id: `${tg}-t1`, port: 8080, state: 'healthy' },
+        { id: `${tg}-t2`, port: 8080, state: 'healthy' },
+      ]
+    );
   }
 }
 

@@ -3,6 +3,7 @@ import { MAX_WEIGHT, weightProblems } from '../../lambdas/core/weights';
 import {
   decide,
   expectedWeights,
+  lostAllTargets,
   type ZoneShifterDecision,
   type ZoneShifterInput,
 } from '../../lambdas/zone-shifter/decide';
@@ -291,6 +292,123 @@ describe('zone-shifter decide: every branch', () => {
     expect(decision.reason).toMatch(reason);
   });
 
+  // No healthy target: the fast path on target health, before M of N periods of statistics.
+  const lost = { targets: { healthy: 0, initial: 0, other: 4 } };
+  const fine = { targets: { healthy: 4, initial: 0, other: 0 } };
+  test.each<[string, ZoneShifterInput, ZoneShifterDecision['kind'], RegExp]>([
+    [
+      'a cell with no healthy target, detection still healthy',
+      input({ cells: cells(3, { [a]: lost, [AZS[1]]: fine, [AZS[2]]: fine }) }),
+      'evacuate',
+      /us-east-1a impaired: no healthy target \(4 registered/,
+    ],
+    [
+      'a cell with no target registered at all (tasks gone, none placed)',
+      input({ cells: cells(3, { [a]: { targets: { healthy: 0, initial: 0, other: 0 } } }) }),
+      'evacuate',
+      /no healthy target \(0 registered/,
+    ],
+    [
+      'a cell with no healthy target, 2 AZs',
+      input({ cells: cells(2, { [AZS[1]]: lost }) }),
+      'evacuate',
+      /us-east-1b impaired: no healthy target/,
+    ],
+    [
+      'a cell with no healthy target but some starting (initial)',
+      input({ cells: cells(3, { [a]: { targets: { healthy: 0, initial: 2, other: 0 } } }) }),
+      'none',
+      /all 3 AZs healthy/,
+    ],
+    [
+      'a cell with no healthy target and desired 0 (scaled in on purpose)',
+      input({ cells: cells(3, { [a]: { ...lost, desiredCount: 0 } }) }),
+      'none',
+      /all 3 AZs healthy/,
+    ],
+    [
+      'target health unreadable (absent)',
+      input({ cells: cells(3, { [a]: { targets: undefined } }) }),
+      'none',
+      /all 3 AZs healthy/,
+    ],
+    [
+      'two cells with no healthy target: regional',
+      input({ cells: cells(3, { [a]: lost, [AZS[1]]: lost }) }),
+      'alert-only',
+      /2 AZs look impaired.*regional/,
+    ],
+    [
+      'one cell with no healthy target, another impaired by detection',
+      input({ cells: cells(3, { [a]: lost, [AZS[2]]: { status: 'impaired' } }) }),
+      'alert-only',
+      /regional/,
+    ],
+    [
+      'one cell with no healthy target, another over a threshold in the window',
+      input({
+        cells: cells(3, {
+          [a]: lost,
+          [AZS[1]]: { health: health(AZS[1], 'healthy', { overThresholdInWindow: 1 }) },
+        }),
+      }),
+      'alert-only',
+      /also crossed a threshold/,
+    ],
+    [
+      'one cell with no healthy target, another unknown',
+      input({ cells: cells(3, { [a]: lost, [AZS[1]]: { status: 'unknown' } }) }),
+      'alert-only',
+      /cannot be confirmed/,
+    ],
+    [
+      'one cell with no healthy target inside the cooldown',
+      input({
+        cells: cells(3, { [a]: lost }),
+        shift: { phase: 'steady', revision: 2, lastActionAtMs: NOW - MIN },
+      }),
+      'none',
+      /cooldown/,
+    ],
+    [
+      'one cell with no healthy target, the others under capacity',
+      input({ cells: cells(3, { [a]: lost, [AZS[1]]: { runningCount: 1 }, [AZS[2]]: { runningCount: 1 } }) }),
+      'alert-only',
+      /minimum healthy capacity/,
+    ],
+    [
+      'evacuated AZ still has no healthy target though detection reads it healthy for long',
+      input({
+        cells: cells(3, { [a]: { ...lost, health: health(a, 'healthy', { goodForMs: 60 * MIN }) } }),
+        shift: evacuated(a),
+      }),
+      'none',
+      /still impaired; evacuation lease renewed/,
+    ],
+    [
+      'evacuated AZ, another cell loses every healthy target',
+      input({ cells: cells(3, { [AZS[1]]: lost }), shift: evacuated(a) }),
+      'alert-only',
+      /regional event, holding/,
+    ],
+    [
+      'ramping AZ loses every healthy target: relapse',
+      input({ cells: cells(3, { [a]: lost }), shift: restoring(a, 0, 10 * MIN) }),
+      'evacuate',
+      /relapsed during the ramp: no healthy target/,
+    ],
+    [
+      'ramping AZ, another cell loses every healthy target: ramp held',
+      input({ cells: cells(3, { [AZS[2]]: lost }), shift: restoring(a, 0, 10 * MIN) }),
+      'alert-only',
+      /holding the ramp/,
+    ],
+  ])('GIVEN %s WHEN deciding THEN %s', (_name, given, kind, reason) => {
+    const decision = decide(given);
+    expect(decision.kind).toBe(kind);
+    expect(decision.reason).toMatch(reason);
+  });
+
   test('GIVEN one AZ bad of 3 WHEN evacuating THEN its weight is 0, the others equal, and they scale up to carry all 12 tasks', () => {
     const decision = decide(input({ cells: cells(3, { [a]: { status: 'impaired' } }) }));
     if (decision.kind !== 'evacuate') throw new Error(decision.reason);
@@ -340,6 +458,9 @@ const cellArb = (n: number) =>
       running: fc.integer({ min: 0, max: 40 }),
       goodForMs: fc.integer({ min: 0, max: 60 * MIN }),
       detectionMs: fc.integer({ min: MIN, max: 10 * MIN }),
+      targets: fc.option(fc.record({ healthy: fc.nat(4), initial: fc.nat(2), other: fc.nat(4) }), {
+        nil: undefined,
+      }),
     }),
     { minLength: n, maxLength: n },
   );
@@ -397,6 +518,7 @@ function build(s: Scenario): ZoneShifterInput {
       goodForMs: s.cells[i].goodForMs,
       detectionMs: s.cells[i].detectionMs,
     }),
+    targets: s.cells[i].targets,
   }));
   const p = policyWith({ zoneShift: { correctDrift: s.correctDrift } });
   const listenerWeights = s.drifted
@@ -428,6 +550,19 @@ describe('zone-shifter decide: properties', () => {
     );
   });
 
+  test('never ramps traffic back into a cell that has no healthy target', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const given = build(s);
+        const d = decide(given);
+        if (d.kind !== 'restore') return;
+        const target = given.cells.find((c) => c.az === d.az)!;
+        expect(lostAllTargets(target)).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   test('no action inside a cooldown', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
@@ -448,7 +583,9 @@ describe('zone-shifter decide: properties', () => {
         const given = build(s);
         const d = decide(given);
         if (d.kind !== 'evacuate') return;
-        expect(given.cells.filter((c) => c.health?.status === 'impaired')).toHaveLength(1);
+        // Bad = impaired by detection or with no healthy target: exactly the evacuated one.
+        const bad = given.cells.filter((c) => c.health?.status === 'impaired' || lostAllTargets(c));
+        expect(bad.map((c) => c.az)).toEqual([d.az]);
         const total = given.cells.reduce((sum, c) => sum + c.desiredCount, 0);
         const others = given.cells.filter((c) => c.az !== d.az).reduce((sum, c) => sum + c.runningCount, 0);
         expect(others * 100).toBeGreaterThanOrEqual(total * given.policy.zoneShift.minHealthyCapacityPercent);
@@ -483,6 +620,7 @@ describe('zone-shifter decide: properties', () => {
                 goodForMs: step[j].goodForMs,
                 detectionMs: step[j].detectionMs,
               }),
+              targets: step[j].targets,
             }));
             const d = decide({
               nowMs,

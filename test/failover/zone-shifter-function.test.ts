@@ -79,6 +79,44 @@ const sickFrom = (az: string, sinceMs: number) => (name: string, t: number) =>
   name === az && t >= sinceMs ? sick : healthy;
 
 describe('zone-shifter shell', () => {
+  test('GIVEN a cell whose targets are all unhealthy while its metrics still read healthy WHEN the tick runs THEN it is evacuated at once on target health, and the record carries the target counts', async () => {
+    const w = world();
+    w.metricReader.sample = () => healthy;
+    w.loadBalancer.targets.set(tgArn(AZS[1]), [
+      { id: '10.0.1.10', port: 8080, state: 'unhealthy' },
+      { id: '10.0.1.11', port: 8080, state: 'unhealthy' },
+    ]);
+    const result = await w.handler(events.schedule('tick-1'));
+    expect(result.decision).toBe('evacuate');
+    expect(result.az).toBe(AZS[1]);
+    expect(result.reason).toMatch(/no healthy target \(2 registered/);
+    expect(w.calls[0]).toEqual({
+      api: 'ModifyListener',
+      weights: [
+        { targetGroupArn: tgArn(AZS[0]), weight: 100 },
+        { targetGroupArn: tgArn(AZS[1]), weight: 0 },
+        { targetGroupArn: tgArn(AZS[2]), weight: 100 },
+      ],
+    });
+    const [record] = await audits(w.store);
+    const inputs = record.inputs as { cells: { az: string; targets?: unknown }[] };
+    expect(inputs.cells.find((c) => c.az === AZS[1])?.targets).toEqual({ healthy: 0, initial: 0, other: 2 });
+  });
+
+  test('GIVEN target health cannot be read WHEN the tick runs THEN the check is skipped with a log line and nothing is evacuated', async () => {
+    const w = world();
+    w.metricReader.sample = () => healthy;
+    w.loadBalancer.describeTargetHealth = async () => {
+      throw new Error('ThrottlingException: Rate exceeded');
+    };
+    const result = await w.handler(events.schedule('tick-1'));
+    expect(result.decision).toBe('none');
+    expect(w.calls).toEqual([]);
+    expect(
+      w.log.lines.some((l) => l.level === 'warn' && /target health could not be read/.test(l.message)),
+    ).toBe(true);
+  });
+
   test('GIVEN one AZ sick for 3 periods WHEN its alarm fires THEN the listener drops it, the others scale up, and it is all recorded', async () => {
     const w = world();
     w.metricReader.sample = sickFrom(AZS[0], T0 - 3 * MIN);
