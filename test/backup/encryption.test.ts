@@ -2,14 +2,12 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
 import { MemoryObjectStore } from '../../lambdas/adapters/memory/memory-object-store';
-import { runBackup } from '../../lambdas/core/snapshot/backup';
 import { runtimeCodecs } from '../../lambdas/core/snapshot/codec';
 import { KEYS } from '../../lambdas/core/snapshot/format';
 import { Repository } from '../../lambdas/core/snapshot/repository';
 import { runVerify } from '../../lambdas/core/snapshot/verify';
-import { expectLatestRestoresTo, SMALL } from './helpers';
+import { backupDir, expectLatestRestoresTo, SMALL } from './helpers';
 
 const SECRET = 'correct horse battery staple';
 const MARKER = 'PLAINTEXT-MARKER-7f3a';
@@ -44,7 +42,7 @@ describe('client-side encryption (AES-256-GCM, scrypt passphrase)', () => {
     const store = new MemoryObjectStore();
     const repo = await open(store, SECRET);
     expect(repo.encrypted).toBe(true);
-    const r = await runBackup(repo, new NodeSourceTree(src), { hostname: 'h', path: src, nowMs: Date.now });
+    const r = await backupDir(repo, src);
     expect(r.status).toBe('complete');
     const fresh = await Repository.open(store, runtimeCodecs(), SECRET);
     expect((await runVerify(fresh, { readDataPercent: 100 })).problems).toEqual([]);
@@ -53,11 +51,7 @@ describe('client-side encryption (AES-256-GCM, scrypt passphrase)', () => {
 
   test('GIVEN an encrypted repository THEN no stored object reveals contents, names or content hashes', async () => {
     const store = new MemoryObjectStore();
-    await runBackup(await open(store, SECRET), new NodeSourceTree(src), {
-      hostname: 'h',
-      path: src,
-      nowMs: Date.now,
-    });
+    await backupDir(await open(store, SECRET), src);
     const bytes = await allBytes(store);
     expect(bytes.includes(MARKER)).toBe(false);
     expect(bytes.includes('secret-dir-name')).toBe(false);
@@ -65,11 +59,7 @@ describe('client-side encryption (AES-256-GCM, scrypt passphrase)', () => {
     expect(bytes.includes(contentId)).toBe(false);
     // The same backup unencrypted does show them: the checks above can fail.
     const plain = new MemoryObjectStore();
-    await runBackup(await open(plain, undefined, false), new NodeSourceTree(src), {
-      hostname: 'h',
-      path: src,
-      nowMs: Date.now,
-    });
+    await backupDir(await open(plain, undefined, false), src);
     const plainBytes = await allBytes(plain);
     expect(plainBytes.includes('secret-dir-name') || plainBytes.includes(contentId)).toBe(true);
   });
@@ -83,11 +73,7 @@ describe('client-side encryption (AES-256-GCM, scrypt passphrase)', () => {
 
   test('GIVEN a flipped byte in an encrypted pack WHEN verify --read-data 100 THEN the blob fails authentication and is named', async () => {
     const store = new MemoryObjectStore();
-    const r = await runBackup(await open(store, SECRET), new NodeSourceTree(src), {
-      hostname: 'h',
-      path: src,
-      nowMs: Date.now,
-    });
+    const r = await backupDir(await open(store, SECRET), src);
     if (r.status !== 'complete') throw new Error('backup did not complete');
     const repo = await Repository.open(store, runtimeCodecs(), SECRET);
     const tree = await repo.readTree((await repo.findSnapshot('latest')).manifest.tree);
@@ -106,18 +92,10 @@ describe('client-side encryption (AES-256-GCM, scrypt passphrase)', () => {
 
   test('GIVEN encrypted packs no index names (a killed run) WHEN the next backup starts THEN their sealed headers are read and reused', async () => {
     const store = new MemoryObjectStore();
-    await runBackup(await open(store, SECRET), new NodeSourceTree(src), {
-      hostname: 'h',
-      path: src,
-      nowMs: Date.now,
-    });
+    await backupDir(await open(store, SECRET), src);
     for await (const o of store.list(KEYS.indexPrefix)) await store.delete(o.key);
     for await (const o of store.list(KEYS.snapshotPrefix)) await store.delete(o.key);
-    const again = await runBackup(await open(store, SECRET), new NodeSourceTree(src), {
-      hostname: 'h',
-      path: src,
-      nowMs: Date.now,
-    });
+    const again = await backupDir(await open(store, SECRET), src);
     expect(again.recoveredPacks).toBeGreaterThan(0);
     expect(again.stats.blobsAdded).toBe(0);
   });

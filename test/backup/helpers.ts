@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { NodeRestoreTarget } from '../../lambdas/adapters/local/node-file-tree';
+import { NodeRestoreTarget, NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
 import { MemoryObjectStore } from '../../lambdas/adapters/memory/memory-object-store';
+import { type BackupOptions, runBackup } from '../../lambdas/core/snapshot/backup';
 import { runtimeCodecs } from '../../lambdas/core/snapshot/codec';
 import { Repository } from '../../lambdas/core/snapshot/repository';
 import { runRestore } from '../../lambdas/core/snapshot/restore';
@@ -14,6 +15,11 @@ export const SMALL = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }
 /** A repository with small chunks and packs. */
 export async function smallRepo(store: ObjectStore = new MemoryObjectStore()): Promise<Repository> {
   return Repository.init(store, runtimeCodecs(), { id: 'test', nowMs: 0, ...SMALL });
+}
+
+/** Backs up local directory `dir` into `repo` as host `h` with the real clock; `extra` adds options. */
+export function backupDir(repo: Repository, dir: string, extra: Partial<BackupOptions> = {}) {
+  return runBackup(repo, new NodeSourceTree(dir), { hostname: 'h', path: dir, nowMs: Date.now, ...extra });
 }
 
 /** Restores the latest snapshot of `repo` into `out` and asserts it is the same tree as `expected`. */

@@ -3,8 +3,7 @@ import { randomBytes as cryptoRandom } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { NodeRestoreTarget, NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
-import { runBackup } from '../../lambdas/core/snapshot/backup';
+import { NodeRestoreTarget } from '../../lambdas/adapters/local/node-file-tree';
 import { runtimeCodecs } from '../../lambdas/core/snapshot/codec';
 import { runForget } from '../../lambdas/core/snapshot/forget';
 import { KEYS } from '../../lambdas/core/snapshot/format';
@@ -15,7 +14,7 @@ import { runRestore } from '../../lambdas/core/snapshot/restore';
 import { runVerify } from '../../lambdas/core/snapshot/verify';
 import type { ObjectStore } from '../../lambdas/ports/object-store';
 import { prng, randomBytes } from '../seeded-random';
-import { expectLatestRestoresTo, expectSameTree, SMALL } from './helpers';
+import { backupDir, expectLatestRestoresTo, expectSameTree, SMALL } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -30,9 +29,6 @@ export interface Backend {
 }
 
 const open = (store: ObjectStore) => Repository.init(store, runtimeCodecs(), { id: 't', nowMs: 0, ...SMALL });
-const backup = (repo: Repository, src: string, extra = {}) =>
-  runBackup(repo, new NodeSourceTree(src), { hostname: 'h', path: src, nowMs: Date.now, ...extra });
-
 async function countPacks(store: ObjectStore): Promise<number> {
   let n = 0;
   for await (const _ of store.list(KEYS.dataPrefix)) n++;
@@ -67,7 +63,7 @@ export function repositorySuite(name: string, backend: Backend): void {
     test('GIVEN a tree WHEN backed up THEN it restores identically and verify, reading all data back, is clean', async () => {
       const store = await backend.store();
       const repo = await open(store);
-      const first = await backup(repo, src);
+      const first = await backupDir(repo, src);
       expect(first.status).toBe('complete');
       const out1 = path.join(work, 'r1');
       await expectLatestRestoresTo(repo, out1, src);
@@ -79,7 +75,7 @@ export function repositorySuite(name: string, backend: Backend): void {
     test('GIVEN a pack corrupted in place WHEN verify --read-data 100 THEN the pack, snapshot and files are named', async () => {
       const store = await backend.store();
       const repo = await open(store);
-      const r = await backup(repo, src);
+      const r = await backupDir(repo, src);
       if (r.status !== 'complete') throw new Error('backup did not complete');
       const fresh = await Repository.open(store, runtimeCodecs());
       const tree = await fresh.readTree((await fresh.findSnapshot('latest')).manifest.tree);
@@ -104,7 +100,7 @@ export function repositorySuite(name: string, backend: Backend): void {
     test('GIVEN a pack deleted WHEN verify (structure only) THEN it is reported missing with the files it held', async () => {
       const store = await backend.store();
       const repo = await open(store);
-      const r = await backup(repo, src);
+      const r = await backupDir(repo, src);
       if (r.status !== 'complete') throw new Error('backup did not complete');
       await repo.loadIndex();
       const loc = repo.blobs.get(
@@ -126,9 +122,9 @@ export function repositorySuite(name: string, backend: Backend): void {
       const tmpSrc = path.join(work, 'churn');
       await fs.rm(tmpSrc, { recursive: true, force: true });
       await fs.cp(src, tmpSrc, { recursive: true, verbatimSymlinks: true });
-      await backup(repo, tmpSrc);
+      await backupDir(repo, tmpSrc);
       await fs.writeFile(path.join(tmpSrc, 'docs', 'ωmega', 'blob.bin'), randomBytes(prng(10), 300_000));
-      const second = await backup(await open(store), tmpSrc);
+      const second = await backupDir(await open(store), tmpSrc);
       const before = await countPacks(store);
       const forgot = await runForget(await open(store), { last: 1 });
       expect(forgot.forgotten).toHaveLength(1);
@@ -147,12 +143,12 @@ export function repositorySuite(name: string, backend: Backend): void {
     test('GIVEN packs under Object Lock retention WHEN prune THEN they are neither deleted nor repacked', async () => {
       const store = await backend.store();
       const repo = await open(store);
-      await backup(repo, src);
+      await backupDir(repo, src);
       await runForget(await open(store), { last: 1 });
       const tmp = path.join(work, 'lock-src');
       await fs.mkdir(tmp, { recursive: true });
       await fs.writeFile(path.join(tmp, 'only'), 'x');
-      await backup(await open(store), tmp); // another source: the first snapshot stays
+      await backupDir(await open(store), tmp); // another source: the first snapshot stays
       const snaps = await (await open(store)).listSnapshots();
       await store.delete(KEYS.snapshot(snaps[0].id)); // its data is now unused
       const before = await countPacks(store);
@@ -170,11 +166,11 @@ export function repositorySuite(name: string, backend: Backend): void {
     test('GIVEN a run stopped by its time budget WHEN the next run resumes THEN done files are not re-read and the snapshot is whole', async () => {
       const store = await backend.store();
       let files = 0;
-      const first = await backup(await open(store), src, { shouldStop: () => files++ >= 10 });
+      const first = await backupDir(await open(store), src, { shouldStop: () => files++ >= 10 });
       expect(first.status).toBe('checkpointed');
       expect(await firstKey(store, KEYS.checkpointPrefix)).toBeDefined();
       expect(errors(await runVerify(await open(store)))).toEqual([]);
-      const second = await backup(await open(store), src);
+      const second = await backupDir(await open(store), src);
       expect(second.status).toBe('complete');
       expect(second.resumed).toBe(true);
       expect(first.stats.files).toBeGreaterThan(0);
@@ -224,7 +220,7 @@ export function repositorySuite(name: string, backend: Backend): void {
         await open(store);
         const run = (holder: string) =>
           withRepositoryLease(store, { holder, ttlMs: 60_000, nowMs: Date.now }, async (heartbeat) =>
-            backup(await Repository.open(store, runtimeCodecs()), src, { heartbeat }),
+            backupDir(await Repository.open(store, runtimeCodecs()), src, { heartbeat }),
           );
         const results = await Promise.allSettled([run('a'), run('b')]);
         const failed = results.filter((r) => r.status === 'rejected');
@@ -240,7 +236,7 @@ export function repositorySuite(name: string, backend: Backend): void {
         await open(store);
         const run = (holder: string) =>
           withRepositoryLease(store, { holder, ttlMs: 60_000, nowMs: Date.now, waitMs: 60_000 }, async () =>
-            backup(await Repository.open(store, runtimeCodecs()), src),
+            backupDir(await Repository.open(store, runtimeCodecs()), src),
           );
         const [a, b] = await Promise.all([run('a'), run('b')]);
         expect([a.status, b.status]).toEqual(['complete', 'complete']);

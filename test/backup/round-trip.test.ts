@@ -6,7 +6,7 @@ import { runBackup } from '../../lambdas/core/snapshot/backup';
 import { runRestore } from '../../lambdas/core/snapshot/restore';
 import { runVerify } from '../../lambdas/core/snapshot/verify';
 import { prng, randomBytes } from '../seeded-random';
-import { expectLatestRestoresTo, smallRepo } from './helpers';
+import { backupDir, expectLatestRestoresTo, smallRepo } from './helpers';
 
 let work: string;
 beforeAll(async () => {
@@ -46,11 +46,7 @@ describe('backup → restore round trip', () => {
     const src = path.join(work, 'src');
     await oddTree(src);
     const repo = await smallRepo();
-    const result = await runBackup(repo, new NodeSourceTree(src), {
-      hostname: 'h',
-      path: src,
-      nowMs: Date.now,
-    });
+    const result = await backupDir(repo, src);
     expect(result.status).toBe('complete');
     expect(result.stats.packsWritten).toBeGreaterThan(8);
     expect(result.skipped).toEqual([]);
@@ -75,7 +71,7 @@ describe('backup → restore round trip', () => {
   test('GIVEN a snapshot WHEN restoring with --include one file THEN only it and its parent dirs appear', async () => {
     const src = path.join(work, 'src');
     const repo = await smallRepo();
-    await runBackup(repo, new NodeSourceTree(src), { hostname: 'h', path: src, nowMs: Date.now });
+    await backupDir(repo, src);
     const snap = await repo.findSnapshot('latest');
     const target = path.join(work, 'one');
     const r = await runRestore(repo, await repo.readTree(snap.manifest.tree), new NodeRestoreTarget(target), {
@@ -89,25 +85,13 @@ describe('backup → restore round trip', () => {
   test('GIVEN an unchanged tree WHEN backed up again THEN nothing is read and nothing but metadata is added', async () => {
     const src = path.join(work, 'src');
     const repo = await smallRepo();
-    const first = await runBackup(repo, new NodeSourceTree(src), {
-      hostname: 'h',
-      path: src,
-      nowMs: Date.now,
-    });
-    const second = await runBackup(repo, new NodeSourceTree(src), {
-      hostname: 'h',
-      path: src,
-      nowMs: Date.now,
-    });
+    const first = await backupDir(repo, src);
+    const second = await backupDir(repo, src);
     expect(second.stats.bytesRead).toBe(0);
     expect(second.stats.filesUnchanged).toBe(first.stats.files);
     expect(second.stats.blobsAdded).toBe(0); // the tree stream is identical too
     await fs.appendFile(path.join(src, 'text.txt'), 'one more line\n');
-    const third = await runBackup(repo, new NodeSourceTree(src), {
-      hostname: 'h',
-      path: src,
-      nowMs: Date.now,
-    });
+    const third = await backupDir(repo, src);
     expect(third.stats.bytesRead).toBe(12 * 20000 + 14);
     expect(third.stats.filesUnchanged).toBe(first.stats.files - 1);
   });
