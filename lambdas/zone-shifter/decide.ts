@@ -3,7 +3,6 @@ import type { FailoverPolicy } from '../core/failover-policy';
 import {
   absorbingDesiredCounts,
   equalWeights,
-  evacuationWeights,
   rampWeights,
   sameWeights,
   type WeightedCell,
@@ -112,7 +111,7 @@ export function expectedWeights(
   policy: FailoverPolicy,
 ): TargetGroupWeight[] {
   const equal = policy.zoneShift.equalWeight;
-  if (shift.phase === 'evacuated') return evacuationWeights(cells, shift.az, equal);
+  if (shift.phase === 'evacuated') return rampWeights(cells, shift.az, shift.keepPercent ?? 0, equal);
   if (shift.phase === 'restoring') {
     const steps = policy.zoneShift.restoreStepsPercent;
     return rampWeights(cells, shift.az, steps[Math.min(shift.step, steps.length - 1)], equal);
@@ -146,6 +145,45 @@ function looksBad(cell: ZoneShifterCell): boolean {
   return statusOf(cell) === 'impaired' || lostAllTargets(cell);
 }
 
+/**
+ * A cell that still serves but lost capacity: fewer healthy targets than it wants, and at most
+ * `capacityLossFraction` of the other cells' median (so a scale-out of every cell is no loss), none
+ * starting. Returns the percent of the equal weight that matches its healthy capacity, so it is not
+ * sent a full share it cannot serve; undefined otherwise.
+ */
+export function degradedPercent(
+  cell: ZoneShifterCell,
+  cells: readonly ZoneShifterCell[],
+  policy: FailoverPolicy,
+): number | undefined {
+  const t = cell.targets;
+  if (t === undefined || t.initial > 0 || t.healthy === 0 || t.healthy >= cell.desiredCount) return undefined;
+  const others = cells
+    .filter((c) => c.az !== cell.az && c.targets !== undefined)
+    .map((c) => c.targets!.healthy)
+    .sort((x, y) => x - y);
+  if (others.length === 0) return undefined;
+  const median =
+    others.length % 2
+      ? others[(others.length - 1) / 2]
+      : (others[others.length / 2 - 1] + others[others.length / 2]) / 2;
+  if (median <= 0 || t.healthy > policy.detection.capacityLossFraction * median) return undefined;
+  return Math.max(1, Math.min(99, Math.floor((100 * t.healthy) / median)));
+}
+
+/** Still short of its own desired count with no target starting (a reduced shift is kept). */
+function stillShort(cell: ZoneShifterCell): boolean {
+  const t = cell.targets;
+  return t !== undefined && t.initial === 0 && t.healthy < cell.desiredCount;
+}
+
+/** Index of the first ramp step that sends more than `keepPercent` (0 for a full evacuation). */
+function firstStepAbove(policy: FailoverPolicy, keepPercent: number | undefined): number {
+  const steps = policy.zoneShift.restoreStepsPercent;
+  const i = steps.findIndex((p) => p > (keepPercent ?? 0));
+  return i < 0 ? steps.length - 1 : i;
+}
+
 function badWhy(cell: ZoneShifterCell): string {
   if (statusOf(cell) === 'impaired') return cell.health?.why ?? 'no detail';
   const t = cell.targets;
@@ -161,6 +199,7 @@ function tryEvacuate(
   target: ZoneShifterCell,
   reason: string,
   base?: { restoreDesired: Readonly<Record<string, number>>; scaledTo: Readonly<Record<string, number>> },
+  keepPercent?: number,
 ): ZoneShifterDecision {
   const { cells, policy, nowMs, shift } = input;
   const others = cells.filter((c) => c.az !== target.az);
@@ -218,12 +257,13 @@ function tryEvacuate(
   return {
     kind: 'evacuate',
     az: target.az,
-    weights: evacuationWeights(cells, target.az, policy.zoneShift.equalWeight),
+    weights: rampWeights(cells, target.az, keepPercent ?? 0, policy.zoneShift.equalWeight),
     scaleUps,
     reason,
     next: {
       phase: 'evacuated',
       az: target.az,
+      ...(keepPercent ? { keepPercent } : {}),
       revision: shift.revision + 1,
       lastActionAtMs: nowMs,
       evacuatedAtMs: nowMs,
@@ -282,6 +322,25 @@ function decideSteady(input: ZoneShifterInput): ZoneShifterDecision {
     };
   }
   if (impaired.length === 0) {
+    const degraded = input.cells.filter((c) => degradedPercent(c, input.cells, input.policy) !== undefined);
+    if (degraded.length > 1) {
+      return {
+        kind: 'alert-only',
+        azs: degraded.map((c) => c.az),
+        reason: `${degraded.length} AZs lost capacity (${degraded.map((c) => c.az).join(', ')}): regional event, not shifting`,
+      };
+    }
+    if (degraded.length === 1) {
+      const target = degraded[0];
+      const keep = degradedPercent(target, input.cells, input.policy)!;
+      return tryEvacuate(
+        input,
+        target,
+        `${target.az} lost capacity: ${target.targets?.healthy} healthy targets of ${target.desiredCount} desired; weight reduced to ${keep}% (its healthy share) and the other cells scaled up`,
+        undefined,
+        keep,
+      );
+    }
     const unknown = input.cells.filter((c) => statusOf(c) === 'unknown').map((c) => c.az);
     return {
       kind: 'none',
@@ -314,6 +373,15 @@ function decideEvacuated(input: ZoneShifterInput, shift: EvacuatedShift): ZoneSh
       reason: `${otherImpaired.map((c) => c.az).join(', ')} impaired while ${shift.az} is evacuated: regional event, holding`,
     };
   }
+  if (status === 'impaired' && shift.keepPercent) {
+    // Held at a reduced weight, now impaired outright: take it out entirely.
+    return tryEvacuate(
+      input,
+      target,
+      `${shift.az} impaired while held at ${shift.keepPercent}%: ${badWhy(target)}`,
+      shift,
+    );
+  }
   if (status === 'impaired') {
     return {
       kind: 'none',
@@ -321,7 +389,15 @@ function decideEvacuated(input: ZoneShifterInput, shift: EvacuatedShift): ZoneSh
       next: { ...shift, leaseExpiresAtMs: nowMs + policy.zoneShift.shiftLeaseTtlMs },
     };
   }
+  if (shift.keepPercent && stillShort(target)) {
+    return {
+      kind: 'none',
+      reason: `${shift.az} still short of capacity (${target.targets?.healthy} healthy of ${target.desiredCount}); shift lease renewed`,
+      next: { ...shift, leaseExpiresAtMs: nowMs + policy.zoneShift.shiftLeaseTtlMs },
+    };
+  }
   const wait = cooldownLeft(shift, nowMs, policy);
+  const first = firstStepAbove(policy, shift.keepPercent);
   if (nowMs >= shift.leaseExpiresAtMs) {
     if (wait > 0)
       return {
@@ -331,7 +407,7 @@ function decideEvacuated(input: ZoneShifterInput, shift: EvacuatedShift): ZoneSh
     return restoreStep(
       input,
       shift,
-      0,
+      first,
       `shift lease of ${shift.az} expired without re-confirmation: ramping back`,
     );
   }
@@ -354,7 +430,7 @@ function decideEvacuated(input: ZoneShifterInput, shift: EvacuatedShift): ZoneSh
   return restoreStep(
     input,
     shift,
-    0,
+    first,
     `${shift.az} healthy for ${minutes(good)} (≥ ${minutes(hold)}): ramping back`,
   );
 }

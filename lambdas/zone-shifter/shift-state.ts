@@ -22,10 +22,15 @@ export interface SteadyShift extends ShiftBase {
   readonly phase: 'steady';
 }
 
-/** One AZ is evacuated (weight 0). */
+/** One AZ is evacuated (weight 0), or held at a reduced weight after losing capacity. */
 export interface EvacuatedShift extends ShiftBase {
   readonly phase: 'evacuated';
   readonly az: string;
+  /**
+   * Percent of the equal weight the AZ keeps: its share of healthy capacity when it lost tasks but
+   * still serves. Absent (or 0): weight 0.
+   */
+  readonly keepPercent?: number;
   readonly evacuatedAtMs: number;
   /** The shift lease: unless a run re-confirms the impairment by then, the AZ is restored. */
   readonly leaseExpiresAtMs: number;
@@ -85,6 +90,9 @@ export function parseShiftState(
       revision: v.revision,
       lastActionAtMs: last,
       az: v.az,
+      ...(typeof v.keepPercent === 'number' && v.keepPercent > 0 && v.keepPercent < 100
+        ? { keepPercent: v.keepPercent }
+        : {}),
       evacuatedAtMs: v.evacuatedAtMs,
       leaseExpiresAtMs: v.leaseExpiresAtMs,
       detectionMs: v.detectionMs,

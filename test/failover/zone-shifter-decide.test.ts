@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { MAX_WEIGHT, weightProblems } from '../../lambdas/core/weights';
 import {
   decide,
+  degradedPercent,
   expectedWeights,
   lostAllTargets,
   type ZoneShifterDecision,
@@ -398,6 +399,90 @@ describe('zone-shifter decide: every branch', () => {
       /relapsed during the ramp: no healthy target/,
     ],
     [
+      'a cell lost half its tasks (1 healthy of 2, others 2)',
+      input({
+        cells: cells(3, {
+          [a]: { desiredCount: 2, targets: { healthy: 1, initial: 0, other: 1 } },
+          [AZS[1]]: { targets: { healthy: 2, initial: 0, other: 0 } },
+          [AZS[2]]: { targets: { healthy: 2, initial: 0, other: 0 } },
+        }),
+      }),
+      'evacuate',
+      /us-east-1a lost capacity: 1 healthy targets of 2 desired; weight reduced to 50%/,
+    ],
+    [
+      'every cell scaling out together (healthy below desired everywhere): no loss',
+      input({
+        cells: cells(3, {
+          [a]: { targets: { healthy: 2, initial: 0, other: 0 } },
+          [AZS[1]]: { targets: { healthy: 2, initial: 0, other: 0 } },
+          [AZS[2]]: { targets: { healthy: 2, initial: 0, other: 0 } },
+        }),
+      }),
+      'none',
+      /all 3 AZs healthy/,
+    ],
+    [
+      'a cell short of tasks but above the loss fraction (3 of 4, others 4)',
+      input({
+        cells: cells(3, {
+          [a]: { targets: { healthy: 3, initial: 0, other: 1 } },
+          [AZS[1]]: fine,
+          [AZS[2]]: fine,
+        }),
+      }),
+      'none',
+      /all 3 AZs healthy/,
+    ],
+    [
+      'two cells lost capacity: regional',
+      input({
+        cells: cells(3, {
+          [a]: { targets: { healthy: 1, initial: 0, other: 3 } },
+          [AZS[1]]: { targets: { healthy: 1, initial: 0, other: 3 } },
+          [AZS[2]]: fine,
+        }),
+      }),
+      'alert-only',
+      /2 AZs lost capacity.*regional/,
+    ],
+    [
+      'a cell lost capacity while another crossed a threshold',
+      input({
+        cells: cells(3, {
+          [a]: { targets: { healthy: 1, initial: 0, other: 3 } },
+          [AZS[1]]: { ...fine, health: health(AZS[1], 'healthy', { overThresholdInWindow: 2 }) },
+          [AZS[2]]: fine,
+        }),
+      }),
+      'alert-only',
+      /also crossed a threshold/,
+    ],
+    [
+      'held at a reduced weight and still short: lease renewed',
+      input({
+        cells: cells(3, { [a]: { targets: { healthy: 1, initial: 0, other: 0 } } }),
+        shift: evacuated(a, { keepPercent: 25 }),
+      }),
+      'none',
+      /still short of capacity \(1 healthy of 4\); shift lease renewed/,
+    ],
+    [
+      'held at a reduced weight, now impaired outright: full evacuation',
+      input({
+        cells: cells(3, { [a]: lost }),
+        shift: evacuated(a, { keepPercent: 25, lastActionAtMs: NOW - 20 * MIN }),
+      }),
+      'evacuate',
+      /impaired while held at 25%/,
+    ],
+    [
+      'held at 50 % and recovered: the ramp starts above 50 % (straight to equal)',
+      input({ cells: cells(3, { [a]: fine }), shift: evacuated(a, { keepPercent: 50 }) }),
+      'restore',
+      /ramping back/,
+    ],
+    [
       'ramping AZ, another cell loses every healthy target: ramp held',
       input({ cells: cells(3, { [AZS[2]]: lost }), shift: restoring(a, 0, 10 * MIN) }),
       'alert-only',
@@ -428,6 +513,23 @@ describe('zone-shifter decide: every branch', () => {
       leaseExpiresAtMs: NOW + 1_800_000,
       detectionMs: 180_000,
     });
+  });
+
+  test('GIVEN a cell at half capacity WHEN shifting THEN it keeps half the equal weight, the others scale up, and the state remembers it', () => {
+    const c = cells(3, {
+      [a]: { desiredCount: 2, runningCount: 1, targets: { healthy: 1, initial: 0, other: 1 } },
+      [AZS[1]]: { desiredCount: 2, runningCount: 2, targets: { healthy: 2, initial: 0, other: 0 } },
+      [AZS[2]]: { desiredCount: 2, runningCount: 2, targets: { healthy: 2, initial: 0, other: 0 } },
+    });
+    const d = decide(input({ cells: c }));
+    if (d.kind !== 'evacuate') throw new Error(d.reason);
+    expect(d.weights.map((w) => w.weight)).toEqual([50, 100, 100]);
+    expect(d.scaleUps.map((u) => u.desiredCount)).toEqual([3, 3]);
+    expect(d.next.keepPercent).toBe(50);
+    expect(expectedWeights(c, d.next, policy).map((w) => w.weight)).toEqual([50, 100, 100]);
+    const back = decide(input({ cells: cells(3, { [a]: fine }), shift: evacuated(a, { keepPercent: 50 }) }));
+    if (back.kind !== 'restore') throw new Error(back.reason);
+    expect(back.percent).toBe(100);
   });
 
   test('GIVEN a ramp WHEN it steps THEN the weights go 10 → 50 → equal and the last step undoes only our scale-ups', () => {
@@ -583,9 +685,21 @@ describe('zone-shifter decide: properties', () => {
         const given = build(s);
         const d = decide(given);
         if (d.kind !== 'evacuate') return;
-        // Bad = impaired by detection or with no healthy target: exactly the evacuated one.
+        // Bad = impaired by detection or with no healthy target: exactly the evacuated one; a reduced
+        // shift (lost capacity) only when nothing is bad and exactly that cell lost capacity.
         const bad = given.cells.filter((c) => c.health?.status === 'impaired' || lostAllTargets(c));
-        expect(bad.map((c) => c.az)).toEqual([d.az]);
+        if (d.next.keepPercent) {
+          expect(bad).toEqual([]);
+          const short = given.cells.filter(
+            (c) => degradedPercent(c, given.cells, given.policy) !== undefined,
+          );
+          expect(short.map((c) => c.az)).toEqual([d.az]);
+          expect(d.weights.find((w) => w.weight !== given.policy.zoneShift.equalWeight)?.targetGroupArn).toBe(
+            tgArn(d.az),
+          );
+        } else {
+          expect(bad.map((c) => c.az)).toEqual([d.az]);
+        }
         const total = given.cells.reduce((sum, c) => sum + c.desiredCount, 0);
         const others = given.cells.filter((c) => c.az !== d.az).reduce((sum, c) => sum + c.runningCount, 0);
         expect(others * 100).toBeGreaterThanOrEqual(total * given.policy.zoneShift.minHealthyCapacityPercent);
