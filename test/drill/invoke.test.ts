@@ -7,7 +7,7 @@ const EVENTS = path.join(__dirname, '..', '..', 'cli', 'drill', 'events');
 jest.setTimeout(60_000);
 
 describe('bulkhead invoke (simulated region)', () => {
-  test('GIVEN capacity loss and a schedule event WHEN the task-replacer runs THEN it stops the stuck task and scales a healthy cell', async () => {
+  test('GIVEN capacity loss and a schedule event WHEN the task-replacer runs THEN it stops the stuck task, and raises no cell the zone-shifter already scaled up', async () => {
     const out = await invokeFunction({
       fn: 'task-replacer',
       eventFile: path.join(EVENTS, 'schedule.json'),
@@ -18,12 +18,10 @@ describe('bulkhead invoke (simulated region)', () => {
     expect(out.event).toMatchObject({ 'detail-type': 'Scheduled Event', source: 'aws.events' });
     expect(out.decision).toMatchObject({ kind: 'stop-tasks' });
     expect(out.decision?.reason).toMatch(/stuck \(PENDING for \d+ s\)/);
-    expect(out.actions.map((a) => [a.api, a.result])).toEqual(
-      expect.arrayContaining([
-        ['StopTask', 'ok'],
-        ['UpdateService', 'ok'],
-      ]),
-    );
+    expect(out.actions.map((a) => [a.api, a.result])).toEqual(expect.arrayContaining([['StopTask', 'ok']]));
+    // Since failover2, the zone-shifter shifts weight off a cell that lost capacity and scales the
+    // healthy cells at once (at 301 s here); the task-replacer's raise is capped so it never compounds.
+    expect(out.actions.map((a) => a.api)).not.toContain('UpdateService');
   });
 
   test('GIVEN a malformed event WHEN the zone-shifter runs THEN it records a no-op naming the problem', async () => {
