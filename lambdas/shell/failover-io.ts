@@ -1,5 +1,5 @@
 import { AUDIT_PREFIX, type AuditAction, type AuditRecord, auditKey } from '../core/audit-record';
-import { type DecisionMarker, eventMarkerKey, mayActOn } from '../core/idempotency';
+import { type DecisionMarker, eventMarkerKey, fnv1a64, mayActOn } from '../core/idempotency';
 import { PAUSE_KEY, type PauseState, parsePauseState } from '../core/pause';
 import type { Log } from '../ports/log';
 import type { MetricSink } from '../ports/metrics';
@@ -218,4 +218,51 @@ export async function readRecentAudit(
     }
   }
   return records;
+}
+
+/** What one failover run did, as every failover handler returns it. */
+export interface RecordedRun {
+  readonly decision: string;
+  readonly reason: string;
+  readonly az?: string;
+  readonly auditKey?: string;
+  readonly actions: readonly AuditAction[];
+}
+
+/** Where a failover function records its decisions. */
+export interface RecordTarget {
+  readonly store: ObjectStore;
+  readonly log: Log;
+  readonly metrics: MetricSink;
+  /** The function's name in the audit record (and its id). */
+  readonly fn: string;
+  readonly dryRun: boolean;
+}
+
+/** Builds one decision's audit record (schemaVersion 1), writes, logs and counts it: the shells' last step. */
+export async function recordDecision(
+  target: RecordTarget,
+  eventId: string,
+  nowMs: number,
+  decision: string,
+  reason: string,
+  extra: { az?: string; paused?: boolean; inputs?: unknown; actions?: AuditAction[] } = {},
+): Promise<RecordedRun> {
+  const actions = extra.actions ?? [];
+  const auditRecord: AuditRecord = {
+    schemaVersion: 1,
+    id: fnv1a64(`${target.fn}:${eventId}:${nowMs}:${decision}`),
+    function: target.fn,
+    eventId,
+    decidedAtMs: nowMs,
+    decision,
+    reason,
+    az: extra.az,
+    dryRun: target.dryRun,
+    paused: extra.paused ?? false,
+    inputs: extra.inputs ?? null,
+    actions,
+  };
+  const auditKey = await writeAudit(target.store, target.log, target.metrics, auditRecord);
+  return { decision, reason, az: extra.az, auditKey, actions };
 }

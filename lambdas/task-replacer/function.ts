@@ -1,5 +1,5 @@
 import type { FailoverRuntimeConfig } from '../config/failover-runtime';
-import type { AuditAction, AuditRecord } from '../core/audit-record';
+import type { AuditAction } from '../core/audit-record';
 import { describeParseError, looseEventId, taskReplacerEventSchema } from '../core/failover-events';
 import { STOP_REASON_MARKER } from '../core/failover-policy';
 import { decisionMarkerKey, fnv1a64 } from '../core/idempotency';
@@ -18,9 +18,10 @@ import {
   claimEvent,
   errorText,
   finishDecision,
+  type RecordedRun,
   readPause,
   readRecentAudit,
-  writeAudit,
+  recordDecision,
 } from '../shell/failover-io';
 import { decide, type KnownGood, type TaskReplacerCell, type TaskReplacerDecision } from './decide';
 
@@ -50,12 +51,7 @@ export interface TaskReplacerDeps {
 }
 
 /** What one run did. */
-export interface TaskReplacerResult {
-  readonly decision: string;
-  readonly reason: string;
-  readonly auditKey?: string;
-  readonly actions: readonly AuditAction[];
-}
+export type TaskReplacerResult = RecordedRun;
 
 /** A probe state older than this is ignored (the prober runs every minute). */
 const PROBE_STATE_MAX_AGE_MS = 180_000;
@@ -75,31 +71,14 @@ export function createTaskReplacerHandler(deps: TaskReplacerDeps) {
   const { config, log, store, clock, ecs } = deps;
   const policy = config.policy;
 
-  async function record(
+  const recordTarget = { store, log, metrics: deps.metrics, fn: TASK_REPLACER, dryRun: policy.dryRun };
+  const record = (
     eventId: string,
     nowMs: number,
     decision: string,
     reason: string,
-    extra: { paused?: boolean; inputs?: unknown; actions?: AuditAction[]; az?: string } = {},
-  ): Promise<TaskReplacerResult> {
-    const actions = extra.actions ?? [];
-    const auditRecord: AuditRecord = {
-      schemaVersion: 1,
-      id: fnv1a64(`${TASK_REPLACER}:${eventId}:${nowMs}:${decision}`),
-      function: TASK_REPLACER,
-      eventId,
-      decidedAtMs: nowMs,
-      decision,
-      reason,
-      az: extra.az,
-      dryRun: policy.dryRun,
-      paused: extra.paused ?? false,
-      inputs: extra.inputs ?? null,
-      actions,
-    };
-    const auditKey = await writeAudit(store, log, deps.metrics, auditRecord);
-    return { decision, reason, auditKey, actions };
-  }
+    extra?: Parameters<typeof recordDecision>[5],
+  ) => recordDecision(recordTarget, eventId, nowMs, decision, reason, extra);
 
   async function describeAll(arns: readonly string[]): Promise<EcsTask[]> {
     return arns.length ? ecs.describeTasks(config.clusterName, arns) : [];

@@ -1,5 +1,5 @@
 import type { FailoverRuntimeConfig } from '../config/failover-runtime';
-import type { AuditAction, AuditRecord } from '../core/audit-record';
+import type { AuditAction } from '../core/audit-record';
 import { cellMetricQueries, seriesToPeriods } from '../core/cell-metrics';
 import { type AzHealth, assessAzs } from '../core/detection';
 import {
@@ -23,8 +23,9 @@ import {
   claimEvent,
   errorText,
   finishDecision,
+  type RecordedRun,
   readPause,
-  writeAudit,
+  recordDecision,
 } from '../shell/failover-io';
 import { type CellTargets, decide, type ZoneShifterCell, type ZoneShifterDecision } from './decide';
 import {
@@ -52,13 +53,7 @@ export interface ZoneShifterDeps {
 }
 
 /** What one run did. */
-export interface ZoneShifterResult {
-  readonly decision: string;
-  readonly reason: string;
-  readonly az?: string;
-  readonly auditKey?: string;
-  readonly actions: readonly AuditAction[];
-}
+export type ZoneShifterResult = RecordedRun;
 
 /** The Lambda runtime context, as far as the shell uses it. */
 export interface RunContext {
@@ -75,31 +70,14 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
   const { config, log, store, clock } = deps;
   const policy = config.policy;
 
-  async function record(
+  const recordTarget = { store, log, metrics: deps.metrics, fn: ZONE_SHIFTER, dryRun: policy.dryRun };
+  const record = (
     eventId: string,
     nowMs: number,
     decision: string,
     reason: string,
-    extra: { az?: string; paused?: boolean; inputs?: unknown; actions?: AuditAction[] } = {},
-  ): Promise<ZoneShifterResult> {
-    const actions = extra.actions ?? [];
-    const auditRecord: AuditRecord = {
-      schemaVersion: 1,
-      id: fnv1a64(`${ZONE_SHIFTER}:${eventId}:${nowMs}:${decision}`),
-      function: ZONE_SHIFTER,
-      eventId,
-      decidedAtMs: nowMs,
-      decision,
-      reason,
-      az: extra.az,
-      dryRun: policy.dryRun,
-      paused: extra.paused ?? false,
-      inputs: extra.inputs ?? null,
-      actions,
-    };
-    const auditKey = await writeAudit(store, log, deps.metrics, auditRecord);
-    return { decision, reason, az: extra.az, auditKey, actions };
-  }
+    extra?: Parameters<typeof recordDecision>[5],
+  ) => recordDecision(recordTarget, eventId, nowMs, decision, reason, extra);
 
   async function gatherHealth(nowMs: number): Promise<Record<string, AzHealth>> {
     const d = policy.detection;

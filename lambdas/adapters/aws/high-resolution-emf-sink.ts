@@ -1,15 +1,6 @@
-import { MetricResolution, type Metrics, MetricUnit as PowertoolsUnit } from '@aws-lambda-powertools/metrics';
+import { MetricResolution, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { MetricSink, MetricUnit } from '../../ports/metrics';
-import { metrics as sharedMetrics } from './telemetry';
-
-const units: Record<MetricUnit, (typeof PowertoolsUnit)[keyof typeof PowertoolsUnit]> = {
-  Count: PowertoolsUnit.Count,
-  Seconds: PowertoolsUnit.Seconds,
-  Milliseconds: PowertoolsUnit.Milliseconds,
-  Percent: PowertoolsUnit.Percent,
-  Bytes: PowertoolsUnit.Bytes,
-  None: PowertoolsUnit.NoUnit,
-};
+import { POWERTOOLS_UNITS, metrics as sharedMetrics } from './telemetry';
 
 /**
  * A {@link MetricSink} that writes every metric at high resolution (EMF StorageResolution 1), so
@@ -22,7 +13,7 @@ export class HighResolutionEmfSink implements MetricSink {
   put(name: string, value: number, unit: MetricUnit, dimensions?: Readonly<Record<string, string>>): void {
     const single = this.target.singleMetric();
     for (const [key, dimValue] of Object.entries(dimensions ?? {})) single.addDimension(key, dimValue);
-    single.addMetric(name, units[unit], value, MetricResolution.High);
+    single.addMetric(name, POWERTOOLS_UNITS[unit], value, MetricResolution.High);
   }
 
   flush(): void {

@@ -14,7 +14,10 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'bulkhead',
 });
 
-const units: Record<MetricUnit, (typeof PowertoolsUnit)[keyof typeof PowertoolsUnit]> = {
+/** Bulkhead's metric units as Powertools names them (shared by every EMF sink). */
+export const POWERTOOLS_UNITS: Readonly<
+  Record<MetricUnit, (typeof PowertoolsUnit)[keyof typeof PowertoolsUnit]>
+> = {
   Count: PowertoolsUnit.Count,
   Seconds: PowertoolsUnit.Seconds,
   Milliseconds: PowertoolsUnit.Milliseconds,
@@ -34,10 +37,10 @@ export class EmfMetricSink implements MetricSink {
     if (dimensions && Object.keys(dimensions).length > 0) {
       const single = this.target.singleMetric();
       for (const [key, dimValue] of Object.entries(dimensions)) single.addDimension(key, dimValue);
-      single.addMetric(name, units[unit], value);
+      single.addMetric(name, POWERTOOLS_UNITS[unit], value);
       return;
     }
-    this.target.addMetric(name, units[unit], value);
+    this.target.addMetric(name, POWERTOOLS_UNITS[unit], value);
   }
 
   flush(): void {
