@@ -76,48 +76,37 @@ export function parseShiftState(
   if (!isRecord(v) || typeof v.revision !== 'number') return { error: 'shift state has no revision' };
   const last = typeof v.lastActionAtMs === 'number' ? v.lastActionAtMs : undefined;
   if (v.phase === 'steady') return { phase: 'steady', revision: v.revision, lastActionAtMs: last };
+  // Evacuated and restoring shifts share the AZ and the desired counts to return to.
+  const shifted =
+    typeof v.az === 'string' && isCounts(v.restoreDesired) && isCounts(v.scaledTo)
+      ? {
+          revision: v.revision,
+          lastActionAtMs: last,
+          az: v.az,
+          restoreDesired: v.restoreDesired,
+          scaledTo: v.scaledTo,
+        }
+      : undefined;
   if (
+    shifted &&
     v.phase === 'evacuated' &&
-    typeof v.az === 'string' &&
     typeof v.evacuatedAtMs === 'number' &&
     typeof v.leaseExpiresAtMs === 'number' &&
-    typeof v.detectionMs === 'number' &&
-    isCounts(v.restoreDesired) &&
-    isCounts(v.scaledTo)
+    typeof v.detectionMs === 'number'
   ) {
     return {
       phase: 'evacuated',
-      revision: v.revision,
-      lastActionAtMs: last,
-      az: v.az,
+      ...shifted,
       ...(typeof v.keepPercent === 'number' && v.keepPercent > 0 && v.keepPercent < 100
         ? { keepPercent: v.keepPercent }
         : {}),
       evacuatedAtMs: v.evacuatedAtMs,
       leaseExpiresAtMs: v.leaseExpiresAtMs,
       detectionMs: v.detectionMs,
-      restoreDesired: v.restoreDesired,
-      scaledTo: v.scaledTo,
     };
   }
-  if (
-    v.phase === 'restoring' &&
-    typeof v.az === 'string' &&
-    typeof v.step === 'number' &&
-    typeof v.stepAtMs === 'number' &&
-    isCounts(v.restoreDesired) &&
-    isCounts(v.scaledTo)
-  ) {
-    return {
-      phase: 'restoring',
-      revision: v.revision,
-      lastActionAtMs: last,
-      az: v.az,
-      step: v.step,
-      stepAtMs: v.stepAtMs,
-      restoreDesired: v.restoreDesired,
-      scaledTo: v.scaledTo,
-    };
+  if (shifted && v.phase === 'restoring' && typeof v.step === 'number' && typeof v.stepAtMs === 'number') {
+    return { phase: 'restoring', ...shifted, step: v.step, stepAtMs: v.stepAtMs };
   }
   return { error: `shift state has an unknown or incomplete phase ${JSON.stringify(v.phase)}` };
 }

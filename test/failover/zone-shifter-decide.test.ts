@@ -5,6 +5,7 @@ import {
   degradedPercent,
   expectedWeights,
   lostAllTargets,
+  type ZoneShifterCell,
   type ZoneShifterDecision,
   type ZoneShifterInput,
 } from '../../lambdas/zone-shifter/decide';
@@ -609,19 +610,23 @@ const scenarioArb = fc.integer({ min: 1, max: 5 }).chain((n) =>
   }),
 );
 
-function build(s: Scenario): ZoneShifterInput {
-  const c = AZS.slice(0, s.n).map((az, i) => ({
+type CellRow = CellRows[number];
+type CellRows = ReturnType<typeof cellArb> extends fc.Arbitrary<infer T> ? T : never;
+
+/** The generated rows as the cells decide() sees. */
+const cellsFrom = (n: number, rows: readonly CellRow[]): ZoneShifterCell[] =>
+  AZS.slice(0, n).map((az, i) => ({
     az,
     targetGroupArn: tgArn(az),
     serviceName: `cell-${i}`,
-    desiredCount: s.cells[i].desired,
-    runningCount: s.cells[i].running,
-    health: health(az, s.cells[i].status, {
-      goodForMs: s.cells[i].goodForMs,
-      detectionMs: s.cells[i].detectionMs,
-    }),
-    targets: s.cells[i].targets,
+    desiredCount: rows[i].desired,
+    runningCount: rows[i].running,
+    health: health(az, rows[i].status, { goodForMs: rows[i].goodForMs, detectionMs: rows[i].detectionMs }),
+    targets: rows[i].targets,
   }));
+
+function build(s: Scenario): ZoneShifterInput {
+  const c = cellsFrom(s.n, s.cells);
   const p = policyWith({ zoneShift: { correctDrift: s.correctDrift } });
   const listenerWeights = s.drifted
     ? c.map((cell, i) => ({ targetGroupArn: cell.targetGroupArn, weight: s.drifted![i] }))
@@ -724,18 +729,7 @@ describe('zone-shifter decide: properties', () => {
           let lastAction: number | undefined;
           steps.forEach((step, i) => {
             const nowMs = NOW + i * MIN;
-            const c = AZS.slice(0, n).map((az, j) => ({
-              az,
-              targetGroupArn: tgArn(az),
-              serviceName: `cell-${j}`,
-              desiredCount: step[j].desired,
-              runningCount: step[j].running,
-              health: health(az, step[j].status, {
-                goodForMs: step[j].goodForMs,
-                detectionMs: step[j].detectionMs,
-              }),
-              targets: step[j].targets,
-            }));
+            const c = cellsFrom(n, step);
             const d = decide({
               nowMs,
               cells: c,
