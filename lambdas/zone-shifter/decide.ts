@@ -353,17 +353,19 @@ function decideSteady(input: ZoneShifterInput): ZoneShifterDecision {
   return tryEvacuate(input, target, `${target.az} impaired: ${badWhy(target)}`);
 }
 
+/** The shifted AZ left the stack: nothing to restore; back to steady without an action. */
+function forgetShift(shift: EvacuatedShift | RestoringShift, what: 'evacuated' | 'restoring'): NoneDecision {
+  return {
+    kind: 'none',
+    reason: `${what} AZ ${shift.az} is no longer a cell of the stack; forgetting the shift`,
+    next: { phase: 'steady', revision: shift.revision + 1, lastActionAtMs: shift.lastActionAtMs },
+  };
+}
+
 function decideEvacuated(input: ZoneShifterInput, shift: EvacuatedShift): ZoneShifterDecision {
   const { cells, policy, nowMs } = input;
   const target = cells.find((c) => c.az === shift.az);
-  if (!target) {
-    // The evacuated AZ left the stack: nothing to restore; return to steady without an action.
-    return {
-      kind: 'none',
-      reason: `evacuated AZ ${shift.az} is no longer a cell of the stack; forgetting the shift`,
-      next: { phase: 'steady', revision: shift.revision + 1, lastActionAtMs: shift.lastActionAtMs },
-    };
-  }
+  if (!target) return forgetShift(shift, 'evacuated');
   const otherImpaired = cells.filter((c) => c.az !== shift.az && looksBad(c));
   const status = lostAllTargets(target) ? 'impaired' : statusOf(target);
   if (otherImpaired.length > 0) {
@@ -438,13 +440,7 @@ function decideEvacuated(input: ZoneShifterInput, shift: EvacuatedShift): ZoneSh
 function decideRestoring(input: ZoneShifterInput, shift: RestoringShift): ZoneShifterDecision {
   const { cells, policy, nowMs } = input;
   const target = cells.find((c) => c.az === shift.az);
-  if (!target) {
-    return {
-      kind: 'none',
-      reason: `restoring AZ ${shift.az} is no longer a cell of the stack; forgetting the shift`,
-      next: { phase: 'steady', revision: shift.revision + 1, lastActionAtMs: shift.lastActionAtMs },
-    };
-  }
+  if (!target) return forgetShift(shift, 'restoring');
   const impaired = cells.filter(looksBad);
   if (impaired.length > 1 || (impaired.length === 1 && impaired[0].az !== shift.az)) {
     return {

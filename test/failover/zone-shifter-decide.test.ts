@@ -9,7 +9,7 @@ import {
   type ZoneShifterDecision,
   type ZoneShifterInput,
 } from '../../lambdas/zone-shifter/decide';
-import { INITIAL_SHIFT, type ShiftState } from '../../lambdas/zone-shifter/shift-state';
+import { INITIAL_SHIFT, type RestoringShift, type ShiftState } from '../../lambdas/zone-shifter/shift-state';
 import { AZS, cells, health, policyWith, tgArn } from './fixtures';
 
 const policy = policyWith();
@@ -222,7 +222,13 @@ describe('zone-shifter decide: every branch', () => {
       'evacuated AZ left the stack',
       input({ cells: cells(3), shift: evacuated('us-east-1z') }),
       'none',
-      /no longer a cell/,
+      /evacuated AZ us-east-1z is no longer a cell/,
+    ],
+    [
+      'restoring AZ left the stack',
+      input({ cells: cells(3), shift: { ...(restoring(a, 0, MIN) as RestoringShift), az: 'us-east-1z' } }),
+      'none',
+      /restoring AZ us-east-1z is no longer a cell/,
     ],
     [
       'ramp in progress, step held',
