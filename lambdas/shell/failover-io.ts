@@ -266,3 +266,14 @@ export async function recordDecision(
   const auditKey = await writeAudit(target.store, target.log, target.metrics, auditRecord);
   return { decision, reason, az: extra.az, auditKey, actions };
 }
+
+/** {@link recordDecision} bound to one function's target: the `record` step of a shell. */
+export function recorderFor(target: RecordTarget) {
+  return (
+    eventId: string,
+    nowMs: number,
+    decision: string,
+    reason: string,
+    extra?: Parameters<typeof recordDecision>[5],
+  ): Promise<RecordedRun> => recordDecision(target, eventId, nowMs, decision, reason, extra);
+}

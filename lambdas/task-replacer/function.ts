@@ -21,7 +21,7 @@ import {
   type RecordedRun,
   readPause,
   readRecentAudit,
-  recordDecision,
+  recorderFor,
 } from '../shell/failover-io';
 import { decide, type KnownGood, type TaskReplacerCell, type TaskReplacerDecision } from './decide';
 
@@ -71,14 +71,7 @@ export function createTaskReplacerHandler(deps: TaskReplacerDeps) {
   const { config, log, store, clock, ecs } = deps;
   const policy = config.policy;
 
-  const recordTarget = { store, log, metrics: deps.metrics, fn: TASK_REPLACER, dryRun: policy.dryRun };
-  const record = (
-    eventId: string,
-    nowMs: number,
-    decision: string,
-    reason: string,
-    extra?: Parameters<typeof recordDecision>[5],
-  ) => recordDecision(recordTarget, eventId, nowMs, decision, reason, extra);
+  const record = recorderFor({ store, log, metrics: deps.metrics, fn: TASK_REPLACER, dryRun: policy.dryRun });
 
   async function describeAll(arns: readonly string[]): Promise<EcsTask[]> {
     return arns.length ? ecs.describeTasks(config.clusterName, arns) : [];

@@ -25,7 +25,7 @@ import {
   finishDecision,
   type RecordedRun,
   readPause,
-  recordDecision,
+  recorderFor,
 } from '../shell/failover-io';
 import { type CellTargets, decide, type ZoneShifterCell, type ZoneShifterDecision } from './decide';
 import {
@@ -70,14 +70,7 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
   const { config, log, store, clock } = deps;
   const policy = config.policy;
 
-  const recordTarget = { store, log, metrics: deps.metrics, fn: ZONE_SHIFTER, dryRun: policy.dryRun };
-  const record = (
-    eventId: string,
-    nowMs: number,
-    decision: string,
-    reason: string,
-    extra?: Parameters<typeof recordDecision>[5],
-  ) => recordDecision(recordTarget, eventId, nowMs, decision, reason, extra);
+  const record = recorderFor({ store, log, metrics: deps.metrics, fn: ZONE_SHIFTER, dryRun: policy.dryRun });
 
   async function gatherHealth(nowMs: number): Promise<Record<string, AzHealth>> {
     const d = policy.detection;
