@@ -16,7 +16,12 @@ import {
   resolveFailoverPolicy,
   STATE_BUCKET_ENV,
 } from '../lambdas/config/failover';
-import { PROBE_NAMESPACE, PROBER_SERVICE, probeDimensions } from '../lambdas/core/cell-metrics';
+import {
+  NO_HEALTHY_TARGETS_ALARM,
+  PROBE_NAMESPACE,
+  PROBER_SERVICE,
+  probeDimensions,
+} from '../lambdas/core/cell-metrics';
 import { impairmentAlarmName } from '../lambdas/core/failover-events';
 import { BulkheadFunction } from './function';
 import type { ZonalServiceExports } from './stack-exports';
@@ -88,9 +93,15 @@ export class Failover extends Construct {
   readonly taskReplacer: BulkheadFunction;
   /** The zonal prober function (in the VPC). */
   readonly prober: BulkheadFunction;
-  /** Per-AZ impairment alarms: `alb` on the ALB's per-target-group metrics, `probe` on the prober's. */
+  /**
+   * Per-AZ impairment alarms: `alb` on the ALB's per-target-group metrics, `probe` on the prober's
+   * failures, `targets` on the prober's 10-s healthy-target count (no healthy target left).
+   */
   readonly impairmentAlarms: Readonly<
-    Record<string, { readonly alb: cloudwatch.Alarm; readonly probe: cloudwatch.Alarm }>
+    Record<
+      string,
+      { readonly alb: cloudwatch.Alarm; readonly probe: cloudwatch.Alarm; readonly targets: cloudwatch.Alarm }
+    >
   >;
   /** Dead-letter queue of each function, by function folder name. */
   readonly deadLetterQueues: Readonly<Record<string, sqs.Queue>>;
@@ -378,7 +389,10 @@ export class Failover extends Construct {
     for (const f of [zs.f, tr.f, pr.f]) bucket.encryptionKey?.grantEncryptDecrypt(f);
 
     // ---- Detection: per-AZ impairment alarms ----
-    const alarms: Record<string, { alb: cloudwatch.Alarm; probe: cloudwatch.Alarm }> = {};
+    const alarms: Record<
+      string,
+      { alb: cloudwatch.Alarm; probe: cloudwatch.Alarm; targets: cloudwatch.Alarm }
+    > = {};
     const d = policy.detection;
     // `app/<name>/<id>`: the ARN's resource path after `loadbalancer/` (works for imported ALBs too).
     const arnParts = Fn.split('/', zonal.loadBalancer.loadBalancerArn);
@@ -452,7 +466,25 @@ export class Failover extends Construct {
         if (props.alarmTopic) a.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
         return a;
       };
-      alarms[cell.az] = { alb: alarm('alb', albExpression), probe: alarm('probe', probeExpression) };
+      // No healthy target left, seen by the prober within seconds instead of the ALB's 1-minute
+      // HealthyHostCount; it wakes the zone-shifter, which re-reads target health before acting.
+      const t = NO_HEALTHY_TARGETS_ALARM;
+      const targetsAlarm = new cloudwatch.Alarm(this, `Impaired-${cell.az}-targets`, {
+        alarmName: impairmentAlarmName(this.alarmPrefix, cell.az, 'targets'),
+        alarmDescription: `${cell.az} has no healthy target (prober's DescribeTargetHealth, ${t.datapointsToAlarm} of ${t.evaluationPeriods} ${t.periodSeconds}-s periods); the zone-shifter re-checks and decides`,
+        metric: probe(t.metricName, t.statistic, cell.az).with({ period: Duration.seconds(t.periodSeconds) }),
+        threshold: t.threshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: t.evaluationPeriods,
+        datapointsToAlarm: t.datapointsToAlarm,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      if (props.alarmTopic) targetsAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+      alarms[cell.az] = {
+        alb: alarm('alb', albExpression),
+        probe: alarm('probe', probeExpression),
+        targets: targetsAlarm,
+      };
     }
     this.impairmentAlarms = alarms;
 
@@ -475,7 +507,11 @@ export class Failover extends Construct {
       eventPattern: {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],
-        resources: Object.values(alarms).flatMap((a) => [a.alb.alarmArn, a.probe.alarmArn]),
+        resources: Object.values(alarms).flatMap((a) => [
+          a.alb.alarmArn,
+          a.probe.alarmArn,
+          a.targets.alarmArn,
+        ]),
       },
       targets: [target(zs.f, zs.dlq)],
     });

@@ -13,6 +13,8 @@ import {
 } from '../../lambdas/config/failover';
 import {
   loadBalancerDimension,
+  NO_HEALTHY_TARGETS_ALARM,
+  PROBE_NAMESPACE,
   probeDimensions,
   targetGroupDimension,
 } from '../../lambdas/core/cell-metrics';
@@ -142,6 +144,34 @@ export function impairmentAlarms(ctx: DrillContext, config: FailoverRuntimeConfi
           : 0;
       },
       metricsConfig: [{ id: 'impaired', expression: 'lib/failover.ts prober impairment expression' }],
+    });
+    // lib/failover.ts's `targets` alarm: the prober's healthy-target count, from the same definition.
+    const t = NO_HEALTHY_TARGETS_ALARM;
+    alarms.push({
+      name: impairmentAlarmName(config.alarmPrefix, cell.az, 'targets'),
+      description: `${cell.az} has no healthy target (prober's DescribeTargetHealth, ${t.datapointsToAlarm} of ${t.evaluationPeriods} ${t.periodSeconds}-s periods)`,
+      periodS: t.periodSeconds,
+      evaluationPeriods: t.evaluationPeriods,
+      datapointsToAlarm: t.datapointsToAlarm,
+      threshold: t.threshold,
+      comparison: t.comparison,
+      treatMissingData: 'notBreaching',
+      value: (m, start, period) =>
+        m.query(
+          {
+            id: 'x',
+            namespace: PROBE_NAMESPACE,
+            metricName: t.metricName,
+            dimensions: probeDimensions(lb, cell.az),
+            stat: t.statistic,
+            periodSeconds: period,
+          },
+          start,
+          start + period * 1000,
+        )[0]?.value,
+      metricsConfig: [
+        { id: 'm1', metricStat: { metricName: t.metricName, stat: t.statistic, period: t.periodSeconds } },
+      ],
     });
   }
   return alarms;

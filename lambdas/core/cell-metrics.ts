@@ -138,3 +138,25 @@ export function seriesToPeriods(
   }
   return periods;
 }
+
+/**
+ * The prober's per-AZ count of healthy targets (DescribeTargetHealth, re-read every probe round).
+ * ALB's own HealthyHostCount is per minute only; this is the 10-s view of a cell losing its targets.
+ */
+export const HEALTHY_TARGETS_METRIC = 'HealthyTargets';
+
+/**
+ * The per-AZ "no healthy target" alarm (`<prefix><az>-targets`), shared by lib/failover.ts and the
+ * drill's alarm mirror: the prober's {@link HEALTHY_TARGETS_METRIC} Minimum below 1 in M of N 10-s
+ * periods. It only wakes the zone-shifter, which re-reads target health and applies its own rules.
+ * A period without a datapoint (prober not running) is not breaching.
+ */
+export const NO_HEALTHY_TARGETS_ALARM = {
+  metricName: HEALTHY_TARGETS_METRIC,
+  statistic: 'Minimum',
+  periodSeconds: 10,
+  evaluationPeriods: 3,
+  datapointsToAlarm: 2,
+  threshold: 1,
+  comparison: 'LessThanThreshold',
+} as const;

@@ -111,17 +111,20 @@ export function looseEventId(event: unknown): string | undefined {
 }
 
 /**
- * Alarm names are `<prefix><az>-<kind>` (kind `alb` or `probe`). Returns the AZ and kind of one of
+ * Alarm names are `<prefix><az>-<kind>` (kind `alb`, `probe` or `targets`). Returns the AZ and kind of one of
  * ours, or `undefined` for anyone else's alarm.
  */
 export function parseAlarmName(alarmName: string, prefix: string): { az: string; kind: string } | undefined {
   if (!alarmName.startsWith(prefix)) return undefined;
   const rest = alarmName.slice(prefix.length);
-  const match = /^(.+)-(alb|probe)$/.exec(rest);
+  const match = /^(.+)-(alb|probe|targets)$/.exec(rest);
   return match ? { az: match[1], kind: match[2] } : undefined;
 }
 
+/** The kinds of per-AZ alarm: ALB metrics, prober failures, prober's healthy-target count. */
+export type ImpairmentAlarmKind = 'alb' | 'probe' | 'targets';
+
 /** Builds an alarm name from its parts (the construct and the parser share this). */
-export function impairmentAlarmName(prefix: string, az: string, kind: 'alb' | 'probe'): string {
+export function impairmentAlarmName(prefix: string, az: string, kind: ImpairmentAlarmKind): string {
   return `${prefix}${az}-${kind}`;
 }

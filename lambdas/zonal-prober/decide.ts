@@ -36,3 +36,8 @@ export function summarizeRound(
     meanLatencyMs: latency,
   };
 }
+
+/** Pure: how many of a target group's targets the ALB reports healthy (what the cell can serve with). */
+export function healthyTargetCount(targets: readonly TargetHealth[]): number {
+  return targets.filter((t) => t.state === 'healthy').length;
+}

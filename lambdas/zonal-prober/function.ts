@@ -1,5 +1,9 @@
 import type { FailoverRuntimeConfig } from '../config/failover-runtime';
-import { loadBalancerDimension, probePublishedDimensions } from '../core/cell-metrics';
+import {
+  HEALTHY_TARGETS_METRIC,
+  loadBalancerDimension,
+  probePublishedDimensions,
+} from '../core/cell-metrics';
 import { describeParseError, scheduledEventSchema } from '../core/failover-events';
 import { foldProbeResults, type ProbeState, parseProbeState, probeStateKey } from '../core/probe-state';
 import type { Clock } from '../ports/clock';
@@ -9,7 +13,7 @@ import type { Log } from '../ports/log';
 import type { MetricSink } from '../ports/metrics';
 import type { ObjectStore } from '../ports/object-store';
 import { errorText } from '../shell/failover-io';
-import { type RoundSummary, summarizeRound, targetsToProbe } from './decide';
+import { healthyTargetCount, type RoundSummary, summarizeRound, targetsToProbe } from './decide';
 
 /** Ports and config of the zonal prober. */
 export interface ZonalProberDeps {
@@ -70,16 +74,24 @@ export function createZonalProberHandler(deps: ZonalProberDeps) {
     }
     const errors: string[] = [];
     const targetsByAz = new Map<string, TargetHealth[]>();
+    // Re-read every round: the healthy-target count is the 10-s signal of a cell losing its targets.
+    // A failed read keeps the last list for probing and publishes no count for that round.
+    const readTargets = async (cell: (typeof config.cells)[number]): Promise<boolean> => {
+      try {
+        targetsByAz.set(cell.az, await deps.loadBalancer.describeTargetHealth(cell.targetGroupArn));
+        return true;
+      } catch (error) {
+        const text = `DescribeTargetHealth failed for ${cell.az}: ${errorText(error)}`;
+        log.error(text);
+        errors.push(text);
+        return false;
+      }
+    };
+    const fresh = new Map<string, boolean>();
     const states = new Map<string, ProbeState | undefined>();
     await Promise.all(
       config.cells.map(async (cell) => {
-        try {
-          targetsByAz.set(cell.az, await deps.loadBalancer.describeTargetHealth(cell.targetGroupArn));
-        } catch (error) {
-          const text = `DescribeTargetHealth failed for ${cell.az}: ${errorText(error)}`;
-          log.error(text);
-          errors.push(text);
-        }
+        fresh.set(cell.az, await readTargets(cell));
         try {
           states.set(cell.az, parseProbeState((await deps.store.get(probeStateKey(cell.az)))?.body));
         } catch (error) {
@@ -98,6 +110,7 @@ export function createZonalProberHandler(deps: ZonalProberDeps) {
       if (context && context.getRemainingTimeInMillis() < config.probeTimeoutMs + 2_000) break;
       await Promise.all(
         config.cells.map(async (cell) => {
+          if (round > 0) fresh.set(cell.az, await readTargets(cell));
           const targets = targetsByAz.get(cell.az);
           if (!targets) return;
           const results = await probeAz(targets);
@@ -112,6 +125,8 @@ export function createZonalProberHandler(deps: ZonalProberDeps) {
           deps.metrics.put('ProbeFailedTargets', failing.size, 'Count', dims);
           deps.metrics.put('ProbeSuccessRate', summary.successRate, 'Percent', dims);
           deps.metrics.put('ProbeLatency', summary.meanLatencyMs, 'Milliseconds', dims);
+          if (fresh.get(cell.az))
+            deps.metrics.put(HEALTHY_TARGETS_METRIC, healthyTargetCount(targets), 'Count', dims);
           states.set(
             cell.az,
             foldProbeResults(

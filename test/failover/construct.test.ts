@@ -1,4 +1,10 @@
 import { failoverRuntimeSchema } from '../../lambdas/config/failover';
+import {
+  NO_HEALTHY_TARGETS_ALARM,
+  PROBE_NAMESPACE,
+  PROBER_SERVICE,
+  probeDimensions,
+} from '../../lambdas/core/cell-metrics';
 import { ZONE_SHIFTER_LEASE_KEY } from '../../lambdas/zone-shifter/shift-state';
 import { UNSCOPED_ACTIONS } from '../../lib/failover';
 import {
@@ -76,7 +82,7 @@ describe('failover construct', () => {
 
   test('GIVEN 3 AZs WHEN synthesized THEN two impairment alarms per AZ, M of N, named for the zone-shifter', () => {
     const alarms = resourcesOf(built.template, 'AWS::CloudWatch::Alarm').filter(([, p]) =>
-      /-az-/.test(p.AlarmName ?? ''),
+      /-az-.*-(alb|probe)$/.test(p.AlarmName ?? ''),
     );
     expect(alarms.map(([, p]) => p.AlarmName).sort()).toEqual(
       AZS.flatMap((az) => [`Bulkhead-az-${az}-alb`, `Bulkhead-az-${az}-probe`]).sort(),
@@ -119,13 +125,45 @@ describe('failover construct', () => {
     ).toBe(true);
   });
 
+  test('GIVEN 3 AZs WHEN synthesized THEN one no-healthy-target alarm per AZ on the prober metric, 10-s periods, M of N from the shared definition', () => {
+    const alarms = resourcesOf(built.template, 'AWS::CloudWatch::Alarm').filter(([, p]) =>
+      /-az-.*-targets$/.test(p.AlarmName ?? ''),
+    );
+    expect(alarms.map(([, p]) => p.AlarmName).sort()).toEqual(AZS.map((az) => `Bulkhead-az-${az}-targets`));
+    const t = NO_HEALTHY_TARGETS_ALARM;
+    for (const [, p] of alarms) {
+      const az = AZS.find((a) => p.AlarmName === `Bulkhead-az-${a}-targets`)!;
+      expect(p).toMatchObject({
+        Namespace: PROBE_NAMESPACE,
+        MetricName: 'HealthyTargets',
+        Statistic: 'Minimum',
+        Period: 10,
+        EvaluationPeriods: t.evaluationPeriods,
+        DatapointsToAlarm: t.datapointsToAlarm,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      expect(t).toMatchObject({
+        periodSeconds: 10,
+        comparison: p.ComparisonOperator,
+        threshold: p.Threshold,
+      });
+      // Exactly the dimension set the prober's metrics are stored with (Powertools adds `service`).
+      const dims = Object.fromEntries(p.Dimensions.map((d: CfnProps) => [d.Name, d.Value]));
+      expect(Object.keys(dims).sort()).toEqual(Object.keys(probeDimensions('lb', az)).sort());
+      expect(dims).toMatchObject({ service: PROBER_SERVICE, AvailabilityZone: az });
+      expect(p.AlarmActions).toHaveLength(1);
+    }
+  });
+
   test('GIVEN the rules WHEN synthesized THEN alarm changes and this cluster’s task changes reach their function, and a 1-minute tick reaches all three', () => {
     const rules = resourcesOf(built.template, 'AWS::Events::Rule').filter(([id]) =>
       id.startsWith('Failover'),
     );
     const [, alarmRule] = rules.find(([, p]) => p.EventPattern?.source?.[0] === 'aws.cloudwatch')!;
     expect(alarmRule.EventPattern['detail-type']).toEqual(['CloudWatch Alarm State Change']);
-    expect(alarmRule.EventPattern.resources).toHaveLength(6);
+    expect(alarmRule.EventPattern.resources).toHaveLength(9);
     expect(alarmRule.Targets.map((t: CfnProps) => refId(t.Arn))).toEqual([functionNamed('zoneshifter')[0]]);
     const [, taskRule] = rules.find(([, p]) => p.EventPattern?.source?.[0] === 'aws.ecs')!;
     expect(taskRule.EventPattern).toMatchObject({

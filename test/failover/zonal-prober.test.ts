@@ -5,7 +5,7 @@ import { NodeHttpProbe } from '../../lambdas/adapters/node/http-probe';
 import { parseProbeState, probeStateKey } from '../../lambdas/core/probe-state';
 import type { HttpProbe } from '../../lambdas/ports/http-probe';
 import { RecordingLog } from '../../lambdas/ports/log';
-import { summarizeRound } from '../../lambdas/zonal-prober/decide';
+import { healthyTargetCount, summarizeRound } from '../../lambdas/zonal-prober/decide';
 import { createZonalProberHandler } from '../../lambdas/zonal-prober/function';
 import {
   AZS,
@@ -88,6 +88,63 @@ describe('zonal prober', () => {
     expect(metrics.flushes).toBe(6);
     const state = parseProbeState((await store.get(probeStateKey(AZS[0])))?.body);
     expect(state?.consecutiveFailures).toEqual({ '10.0.0.10': 0, '10.0.0.11': 6 });
+  });
+
+  test.each([
+    { name: 'two healthy', states: ['healthy', 'healthy'], healthy: 2 },
+    { name: 'one starting, one healthy', states: ['initial', 'healthy'], healthy: 1 },
+    { name: 'all unhealthy or draining', states: ['unhealthy', 'draining'], healthy: 0 },
+    { name: 'no target at all', states: [], healthy: 0 },
+  ] as const)('GIVEN $name WHEN counted THEN $healthy healthy targets', ({ states, healthy }) => {
+    expect(healthyTargetCount(states.map((state, i) => ({ id: `10.0.0.${i}`, port: 8080, state })))).toBe(
+      healthy,
+    );
+  });
+
+  test('GIVEN a cell losing its targets mid-run and one failed re-read WHEN probing THEN HealthyTargets follows every round and is absent for the unread round', async () => {
+    const clock = new ManualClock(T0);
+    const fake = new FakeLoadBalancer([], AZS.slice(0, 2));
+    let reads = 0;
+    // AZ a: healthy for the first two reads, then unhealthy; its 4th read is throttled.
+    const loadBalancer = Object.assign(Object.create(fake), {
+      async describeTargetHealth(tg: string) {
+        if (tg !== tgArn(AZS[0])) return fake.describeTargetHealth(tg);
+        reads++;
+        if (reads === 4) throw new Error('Throttling');
+        const state = reads <= 2 ? 'healthy' : 'unhealthy';
+        return [
+          { id: '10.0.0.10', port: 8080, state },
+          { id: '10.0.0.11', port: 8080, state },
+        ];
+      },
+    });
+    const metrics = new RecordingMetrics();
+    const handler = createZonalProberHandler({
+      loadBalancer,
+      probe: { probe: async () => ({ ok: true, latencyMs: 1 }) },
+      metrics,
+      store: new MemoryObjectStore(() => clock.now),
+      clock,
+      log: new RecordingLog(),
+      config: runtimeConfig(2),
+      sleep: async (ms) => {
+        clock.now += ms;
+      },
+    });
+    const result = await handler(events.schedule('tick-1'));
+    expect(result.rounds).toBe(6);
+    expect(reads).toBe(6);
+    const healthy = (az: string) =>
+      metrics.values.filter((v) => v.name === 'HealthyTargets' && v.dimensions?.AvailabilityZone === az);
+    expect(healthy(AZS[0]).map((v) => v.value)).toEqual([2, 2, 0, 0, 0]);
+    expect(healthy(AZS[1]).map((v) => v.value)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(healthy(AZS[0])[0].dimensions).toEqual({
+      LoadBalancer: 'app/bulkhead/50dc6c495c0c9188',
+      AvailabilityZone: AZS[0],
+    });
+    expect(result.errors).toEqual([
+      expect.stringMatching(/DescribeTargetHealth failed for us-east-1a: .*Throttling/),
+    ]);
   });
 
   test('GIVEN a malformed event WHEN invoked THEN it probes nothing and says why', async () => {

@@ -103,6 +103,35 @@ describe('zone-shifter shell', () => {
     expect(inputs.cells.find((c) => c.az === AZS[1])?.targets).toEqual({ healthy: 0, initial: 0, other: 2 });
   });
 
+  test.each([
+    {
+      name: 'no healthy target left',
+      states: ['unhealthy', 'unhealthy'],
+      decision: 'evacuate',
+      first: ['ModifyListener'],
+    },
+    { name: 'a target still starting', states: ['unhealthy', 'initial'], decision: 'none', first: [] },
+  ] as const)(
+    'GIVEN the prober’s no-healthy-target alarm for us-east-1b and $name WHEN it arrives THEN the shifter re-reads target health and decides $decision',
+    async ({ states, decision, first }) => {
+      const w = world();
+      w.metricReader.sample = () => healthy;
+      w.loadBalancer.targets.set(
+        tgArn(AZS[1]),
+        states.map((state, i) => ({ id: `10.0.1.1${i}`, port: 8080, state })),
+      );
+      const result = await w.handler(events.alarm('ev-t', 'Bulkhead-az-us-east-1b-targets'));
+      expect(result.decision).toBe(decision);
+      expect(w.calls.slice(0, 1).map((c) => c.api)).toEqual(first);
+      const [record] = await audits(w.store);
+      expect((record.inputs as { trigger: unknown }).trigger).toMatchObject({
+        type: 'alarm',
+        alarmName: 'Bulkhead-az-us-east-1b-targets',
+        az: AZS[1],
+      });
+    },
+  );
+
   test('GIVEN target health cannot be read WHEN the tick runs THEN the check is skipped with a log line and nothing is evacuated', async () => {
     const w = world();
     w.metricReader.sample = () => healthy;
