@@ -61,9 +61,14 @@ interface Common {
   readonly drift?: Drift;
 }
 
-/** Nothing to do. */
+/** No traffic action. */
 export interface NoneDecision extends Common {
   readonly kind: 'none';
+  /**
+   * While a shift is held: scale-ups it decided that a cell has not reached (a throttled or lost
+   * UpdateService), to re-issue. Part of holding the same decision, not a new traffic action.
+   */
+  readonly converge?: readonly DesiredChange[];
 }
 /** Take `az` out: weight 0, the other cells scaled up to absorb its load. */
 export interface EvacuateDecision extends Common {
@@ -362,7 +367,46 @@ function forgetShift(shift: EvacuatedShift | RestoringShift, what: 'evacuated' |
   };
 }
 
+/**
+ * The scale-ups a held shift still needs: a healthy cell other than the shifted AZ whose desired
+ * count is below the count the shift scaled it to (capped at maxDesiredPerCell). Only ever raises
+ * a count, so it cannot breach the minimum healthy capacity.
+ */
+export function pendingScaleUps(
+  cells: readonly ZoneShifterCell[],
+  shift: EvacuatedShift,
+  policy: FailoverPolicy,
+): DesiredChange[] {
+  return cells.flatMap((c) => {
+    const ours = shift.scaledTo[c.az];
+    if (c.az === shift.az || ours === undefined || looksBad(c)) return [];
+    const target = Math.min(ours, policy.zoneShift.maxDesiredPerCell);
+    return c.desiredCount < target ? [{ az: c.az, serviceName: c.serviceName, desiredCount: target }] : [];
+  });
+}
+
+/** Adds the held shift's pending scale-ups to a decision that holds it (kind none). */
+function converging(
+  input: ZoneShifterInput,
+  shift: EvacuatedShift,
+  decision: ZoneShifterDecision,
+): ZoneShifterDecision {
+  if (decision.kind !== 'none' || (decision.next && decision.next.phase !== 'evacuated')) return decision;
+  const converge = pendingScaleUps(input.cells, shift, input.policy);
+  if (converge.length === 0) return decision;
+  const what = converge.map((c) => `${c.az} to ${c.desiredCount}`).join(', ');
+  return {
+    ...decision,
+    converge,
+    reason: `${decision.reason}; re-issuing the held shift's scale-up of ${what}`,
+  };
+}
+
 function decideEvacuated(input: ZoneShifterInput, shift: EvacuatedShift): ZoneShifterDecision {
+  return converging(input, shift, decideHeld(input, shift));
+}
+
+function decideHeld(input: ZoneShifterInput, shift: EvacuatedShift): ZoneShifterDecision {
   const { cells, policy, nowMs } = input;
   const target = cells.find((c) => c.az === shift.az);
   if (!target) return forgetShift(shift, 'evacuated');

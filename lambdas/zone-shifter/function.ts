@@ -27,7 +27,13 @@ import {
   readPause,
   recorderFor,
 } from '../shell/failover-io';
-import { type CellTargets, decide, type ZoneShifterCell, type ZoneShifterDecision } from './decide';
+import {
+  type CellTargets,
+  type DesiredChange,
+  decide,
+  type ZoneShifterCell,
+  type ZoneShifterDecision,
+} from './decide';
 import {
   INITIAL_SHIFT,
   parseShiftState,
@@ -164,6 +170,17 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
         : decision.kind === 'restore'
           ? decision.scaleDowns
           : [];
+    actions.push(...(await updateServices(changes, mode, cells)));
+    return { actions, weightsOk: true };
+  }
+
+  /** One UpdateService per change, for services of this stack only; each records its outcome. */
+  async function updateServices(
+    changes: readonly DesiredChange[],
+    mode: ActMode,
+    cells: readonly ZoneShifterCell[],
+  ): Promise<AuditAction[]> {
+    const actions: AuditAction[] = [];
     for (const change of changes) {
       if (!cells.some((c) => c.serviceName === change.serviceName)) continue;
       actions.push(
@@ -174,7 +191,7 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
         ),
       );
     }
-    return { actions, weightsOk: true };
+    return actions;
   }
 
   /**
@@ -341,6 +358,11 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
     if (decision.kind === 'none' || decision.kind === 'alert-only') {
       const actions: AuditAction[] = [];
       if (decision.next && live) actions.push(await saveShift(decision.next, shift.etag));
+      // A held shift converging: re-issue its scale-ups (absolute counts, so a repeat is harmless;
+      // this event ID was claimed above, so it cannot run twice for one event). No cooldown reset.
+      const converge = decision.kind === 'none' ? (decision.converge ?? []) : [];
+      if (converge.length > 0 && !(context && context.getRemainingTimeInMillis() < MIN_TIME_TO_ACT_MS))
+        actions.push(...(await updateServices(converge, mode, cells)));
       if (decision.kind === 'alert-only') log.warn(`alert-only: ${decision.reason}`, { azs: decision.azs });
       return record(eventId, nowMs, decision.kind, decision.reason, {
         az,

@@ -556,6 +556,98 @@ describe('zone-shifter decide: every branch', () => {
   });
 });
 
+describe('zone-shifter decide: a held shift converges on its scale-ups', () => {
+  const b = AZS[1];
+  const c = AZS[2];
+  const recovering = { status: 'healthy' as const, health: health(a, 'healthy', { goodForMs: 0 }) };
+  test.each<[string, ZoneShifterInput, { az: string; desiredCount: number }[] | undefined, RegExp]>([
+    [
+      'an evacuation held (still impaired) and 1b still at 4 of the 6 it was scaled to',
+      input({
+        cells: cells(3, { [a]: { status: 'impaired' }, [c]: { desiredCount: 6 } }),
+        shift: evacuated(a),
+      }),
+      [{ az: b, desiredCount: 6 }],
+      /still impaired; evacuation lease renewed; re-issuing the held shift's scale-up of us-east-1b to 6/,
+    ],
+    [
+      'an evacuation held inside the cooldown (recovering) and both cells below target',
+      input({
+        cells: cells(3, { [a]: recovering }),
+        shift: evacuated(a, { lastActionAtMs: NOW - MIN }),
+      }),
+      [
+        { az: b, desiredCount: 6 },
+        { az: c, desiredCount: 6 },
+      ],
+      /recovering.*re-issuing/,
+    ],
+    [
+      'a reduced shift held (still short) and 1c below target',
+      input({
+        cells: cells(3, {
+          [a]: { desiredCount: 4, targets: { healthy: 2, initial: 0, other: 2 } },
+          [b]: { desiredCount: 6 },
+        }),
+        shift: evacuated(a, { keepPercent: 50 }),
+      }),
+      [{ az: c, desiredCount: 6 }],
+      /still short of capacity.*re-issuing the held shift's scale-up of us-east-1c to 6/,
+    ],
+    [
+      'an evacuation held and every cell at its target',
+      input({
+        cells: cells(3, { [a]: { status: 'impaired' }, [b]: { desiredCount: 6 }, [c]: { desiredCount: 6 } }),
+        shift: evacuated(a),
+      }),
+      undefined,
+      /still impaired; evacuation lease renewed$/,
+    ],
+    [
+      'an evacuation held and the cells scaled above target (by autoscaling or an operator)',
+      input({
+        cells: cells(3, { [a]: { status: 'impaired' }, [b]: { desiredCount: 9 }, [c]: { desiredCount: 7 } }),
+        shift: evacuated(a),
+      }),
+      undefined,
+      /lease renewed$/,
+    ],
+    [
+      'an evacuation held whose scale-up exceeds maxDesiredPerCell 5',
+      input({
+        cells: cells(3, { [a]: { status: 'impaired' } }),
+        shift: evacuated(a),
+        policy: policyWith({ zoneShift: { maxDesiredPerCell: 5 } }),
+      }),
+      [
+        { az: b, desiredCount: 5 },
+        { az: c, desiredCount: 5 },
+      ],
+      /to 5/,
+    ],
+    [
+      'an evacuation held, 1b below target but impaired itself (regional: hold, no scaling)',
+      input({
+        cells: cells(3, { [a]: { status: 'impaired' }, [b]: { status: 'impaired' } }),
+        shift: evacuated(a),
+      }),
+      undefined,
+      /regional event, holding/,
+    ],
+  ])(
+    'GIVEN %s WHEN deciding THEN no traffic action and it re-issues %j',
+    (_name, given, expected, reason) => {
+      const d = decide(given);
+      expect(d.kind === 'none' || d.kind === 'alert-only').toBe(true);
+      expect(d.reason).toMatch(reason);
+      const converge = d.kind === 'none' ? d.converge : undefined;
+      expect(converge?.map((u) => ({ az: u.az, desiredCount: u.desiredCount }))).toEqual(expected);
+      // Holding is not a new action: the cooldown clock is left where it was.
+      expect(d.next?.lastActionAtMs ?? given.shift.lastActionAtMs).toBe(given.shift.lastActionAtMs);
+    },
+  );
+});
+
 // ---- properties ----
 
 const statusArb = fc.constantFrom<'healthy' | 'impaired' | 'unknown'>('healthy', 'impaired', 'unknown');
@@ -590,7 +682,14 @@ const shiftArb = (n: number): fc.Arbitrary<ShiftState> =>
       leaseExpiresAtMs: fc.integer({ min: NOW - 10 * MIN, max: NOW + 30 * MIN }),
       detectionMs: fc.integer({ min: MIN, max: 10 * MIN }),
       restoreDesired: fc.constant({}),
-      scaledTo: fc.constant({}),
+      // Counts the shift scaled cells to, some above maxDesiredPerCell (50), to exercise convergence.
+      scaledTo: fc
+        .array(fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }), { minLength: n, maxLength: n })
+        .map((counts) =>
+          Object.fromEntries(
+            AZS.slice(0, n).flatMap((az, i) => (counts[i] === undefined ? [] : [[az, counts[i]]])),
+          ),
+        ),
     }),
     fc.record({
       phase: fc.constant('restoring' as const),
@@ -717,6 +816,30 @@ describe('zone-shifter decide: properties', () => {
         expect(d.scaleUps.every((u) => u.desiredCount <= given.policy.zoneShift.maxDesiredPerCell)).toBe(
           true,
         );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('a held shift only converges up to its own scale-ups, capped at maxDesiredPerCell, never the shifted AZ', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const given = build(s);
+        const d = decide(given);
+        if (d.kind !== 'none' || !d.converge) return;
+        const shift = given.shift;
+        if (shift.phase !== 'evacuated') throw new Error(`converge outside a held shift: ${shift.phase}`);
+        expect(d.converge.length).toBeGreaterThan(0);
+        expect(d.next?.lastActionAtMs ?? shift.lastActionAtMs).toBe(shift.lastActionAtMs);
+        for (const u of d.converge) {
+          const cell = given.cells.find((c) => c.az === u.az)!;
+          expect(u.az).not.toBe(shift.az);
+          expect(u.serviceName).toBe(cell.serviceName);
+          expect(u.desiredCount).toBeGreaterThan(cell.desiredCount);
+          expect(u.desiredCount).toBe(
+            Math.min(shift.scaledTo[u.az], given.policy.zoneShift.maxDesiredPerCell),
+          );
+        }
       }),
       { numRuns: 2000 },
     );

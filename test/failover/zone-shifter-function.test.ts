@@ -202,6 +202,49 @@ describe('zone-shifter shell', () => {
     expect(await audits(w.store)).toHaveLength(2);
   });
 
+  test('GIVEN the scale-up of an evacuation throttled WHEN the held shift is re-confirmed THEN the UpdateService is re-issued and audited, once per event, without resetting the cooldown', async () => {
+    const w = world();
+    w.metricReader.sample = sickFrom(AZS[0], T0 - 3 * MIN);
+    let throttle = true;
+    w.ecs.fail = (api) => {
+      if (api !== 'UpdateService' || !throttle) return undefined;
+      throttle = false;
+      return new Error('ThrottlingException: Rate exceeded');
+    };
+    const first = await w.handler(events.alarm('ev-1', 'Bulkhead-az-us-east-1a-alb'));
+    expect(first.decision).toBe('evacuate');
+    expect(w.ecs.services.get('cell-b')?.desiredCount).toBe(4);
+    const stateBefore = decodeJson((await w.store.get(SHIFT_STATE_KEY))!.body) as { lastActionAtMs: number };
+
+    w.clock.now += MIN;
+    const held = await w.handler(events.schedule('tick-1'));
+    expect(held.decision).toBe('none');
+    expect(held.reason).toMatch(/lease renewed; re-issuing the held shift's scale-up of us-east-1b to 6/);
+    expect(w.calls.filter((c) => c.api === 'UpdateService')).toEqual([
+      { api: 'UpdateService', service: 'cell-c', change: { desiredCount: 6 } },
+      { api: 'UpdateService', service: 'cell-b', change: { desiredCount: 6 } },
+    ]);
+    expect(w.calls.filter((c) => c.api === 'ModifyListener')).toHaveLength(1);
+    expect(w.ecs.services.get('cell-b')?.desiredCount).toBe(6);
+    const record = (await audits(w.store)).find((r) => r.eventId === 'tick-1')!;
+    expect(record.decision).toBe('none');
+    expect(record.actions.map((a) => `${a.api} ${a.target} ${a.result}`)).toEqual([
+      `S3:PutObject ${SHIFT_STATE_KEY} ok`,
+      'UpdateService cell-b ok',
+    ]);
+    const stateAfter = decodeJson((await w.store.get(SHIFT_STATE_KEY))!.body) as { lastActionAtMs: number };
+    expect(stateAfter.lastActionAtMs).toBe(stateBefore.lastActionAtMs);
+
+    // The same event again is a recorded no-op; a later tick with every cell at its target calls nothing.
+    w.ecs.services.set('cell-b', steadyService('cell-b', 4));
+    const again = await w.handler(events.schedule('tick-1'));
+    expect(again.reason).toMatch(/already handled/);
+    w.ecs.services.set('cell-b', steadyService('cell-b', 6));
+    w.clock.now += MIN;
+    await w.handler(events.schedule('tick-2'));
+    expect(w.calls.filter((c) => c.api === 'UpdateService')).toHaveLength(2);
+  });
+
   test('GIVEN two alarms for the same impairment WHEN both are handled THEN only the first acts', async () => {
     const w = world();
     w.metricReader.sample = sickFrom(AZS[0], T0 - 3 * MIN);
