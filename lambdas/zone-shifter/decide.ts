@@ -189,6 +189,14 @@ function firstStepAbove(policy: FailoverPolicy, keepPercent: number | undefined)
   return i < 0 ? steps.length - 1 : i;
 }
 
+/**
+ * True when the decision would take a reduced shift of `az` to a full evacuation of that same AZ:
+ * the one action exempt from the cooldown (it only removes traffic from an AZ already shifted).
+ */
+export function isEscalation(shift: ShiftState, az: string, keepPercent: number | undefined): boolean {
+  return shift.phase === 'evacuated' && shift.az === az && (shift.keepPercent ?? 0) > 0 && !keepPercent;
+}
+
 function badWhy(cell: ZoneShifterCell): string {
   if (statusOf(cell) === 'impaired') return cell.health?.why ?? 'no detail';
   const t = cell.targets;
@@ -236,7 +244,9 @@ function tryEvacuate(
       reason: `${target.az} is impaired but ${unknown.map((c) => c.az).join(', ')} cannot be confirmed healthy (missing data); not acting on a partial view`,
     };
   }
-  const wait = cooldownLeft(shift, nowMs, policy);
+  // Escalating a reduced shift to a full evacuation of the SAME AZ only moves traffic further from
+  // an AZ already judged bad: it cannot flap or chain across AZs, so the cooldown does not hold it.
+  const wait = isEscalation(shift, target.az, keepPercent) ? 0 : cooldownLeft(shift, nowMs, policy);
   if (wait > 0)
     return { kind: 'none', reason: `${target.az} is impaired; cooldown for another ${minutes(wait)}` };
   const totalDesired = cells.reduce((sum, c) => sum + c.desiredCount, 0);
@@ -533,7 +543,8 @@ export function findDrift(input: ZoneShifterInput): Drift | undefined {
 
 /**
  * The zone-shifter's pure core. Rules: at most one AZ evacuated; never when more than one AZ looks
- * bad; never below the minimum healthy capacity; a cooldown between actions; recovery must hold
+ * bad; never below the minimum healthy capacity; a cooldown between actions (except escalating a
+ * reduced shift to a full evacuation of the same AZ); recovery must hold
  * longer than detection took; an evacuation is a lease that expires unless re-confirmed.
  */
 export function decide(input: ZoneShifterInput): ZoneShifterDecision {

@@ -4,6 +4,7 @@ import {
   decide,
   degradedPercent,
   expectedWeights,
+  isEscalation,
   lostAllTargets,
   type ZoneShifterCell,
   type ZoneShifterDecision,
@@ -484,6 +485,84 @@ describe('zone-shifter decide: every branch', () => {
       /impaired while held at 25%/,
     ],
     [
+      'held at a reduced weight inside the cooldown, same AZ now impaired: escalates (exempt from cooldown)',
+      input({
+        cells: cells(3, { [a]: { status: 'impaired' } }),
+        shift: evacuated(a, { keepPercent: 50, lastActionAtMs: NOW - MIN }),
+      }),
+      'evacuate',
+      /impaired while held at 50%/,
+    ],
+    [
+      'held at a reduced weight inside the cooldown, same AZ loses every target: escalates',
+      input({
+        cells: cells(3, { [a]: lost }),
+        shift: evacuated(a, { keepPercent: 50, lastActionAtMs: NOW - MIN }),
+      }),
+      'evacuate',
+      /impaired while held at 50%: no healthy target/,
+    ],
+    [
+      'held at a reduced weight inside the cooldown, another AZ impaired: alert only',
+      input({
+        cells: cells(3, { [AZS[1]]: { status: 'impaired' } }),
+        shift: evacuated(a, { keepPercent: 50, lastActionAtMs: NOW - MIN }),
+      }),
+      'alert-only',
+      /regional event, holding/,
+    ],
+    [
+      'held at a reduced weight inside the cooldown, same AZ impaired and another crossed a threshold: alert only',
+      input({
+        cells: cells(3, {
+          [a]: { status: 'impaired' },
+          [AZS[1]]: { ...fine, health: health(AZS[1], 'healthy', { overThresholdInWindow: 1 }) },
+        }),
+        shift: evacuated(a, { keepPercent: 50, lastActionAtMs: NOW - MIN }),
+      }),
+      'alert-only',
+      /also crossed a threshold/,
+    ],
+    [
+      'held at a reduced weight inside the cooldown, same AZ impaired but the others too small: alert only',
+      input({
+        cells: cells(3, {
+          [a]: { status: 'impaired' },
+          [AZS[1]]: { runningCount: 1 },
+          [AZS[2]]: { runningCount: 1 },
+        }),
+        shift: evacuated(a, { keepPercent: 50, lastActionAtMs: NOW - MIN }),
+      }),
+      'alert-only',
+      /minimum healthy capacity/,
+    ],
+    [
+      'fully evacuated and recovered inside the cooldown: no restore step',
+      input({
+        cells: cells(3, {
+          [a]: { status: 'healthy', health: health(a, 'healthy', { goodForMs: 60 * MIN }) },
+        }),
+        shift: evacuated(a, { lastActionAtMs: NOW - MIN }),
+      }),
+      'none',
+      /recovered; cooldown/,
+    ],
+    [
+      'held at a reduced weight and recovered inside the cooldown: no restore step',
+      input({
+        cells: cells(3, { [a]: { ...fine, health: health(a, 'healthy', { goodForMs: 60 * MIN }) } }),
+        shift: evacuated(a, { keepPercent: 50, lastActionAtMs: NOW - MIN }),
+      }),
+      'none',
+      /recovered; cooldown/,
+    ],
+    [
+      'ramping back inside the cooldown, same AZ relapses: cooldown still applies (not an escalation)',
+      input({ cells: cells(3, { [a]: { status: 'impaired' } }), shift: restoring(a, 0, MIN) }),
+      'none',
+      /cooldown/,
+    ],
+    [
       'held at 50 % and recovered: the ramp starts above 50 % (straight to equal)',
       input({ cells: cells(3, { [a]: fine }), shift: evacuated(a, { keepPercent: 50 }) }),
       'restore',
@@ -682,6 +761,7 @@ const shiftArb = (n: number): fc.Arbitrary<ShiftState> =>
       leaseExpiresAtMs: fc.integer({ min: NOW - 10 * MIN, max: NOW + 30 * MIN }),
       detectionMs: fc.integer({ min: MIN, max: 10 * MIN }),
       restoreDesired: fc.constant({}),
+      keepPercent: fc.constantFrom(0, 25, 50),
       // Counts the shift scaled cells to, some above maxDesiredPerCell (50), to exercise convergence.
       scaledTo: fc
         .array(fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }), { minLength: n, maxLength: n })
@@ -775,14 +855,27 @@ describe('zone-shifter decide: properties', () => {
     );
   });
 
-  test('no action inside a cooldown', () => {
+  test('inside a cooldown, no action adds traffic to an AZ or touches a different AZ', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
         const given = build(s);
         const d = decide(given);
         const last = given.shift.lastActionAtMs;
-        if (last !== undefined && NOW - last < given.policy.zoneShift.cooldownMs) {
-          expect(writesWeights(d)).toBe(false);
+        if (last === undefined || NOW - last >= given.policy.zoneShift.cooldownMs) return;
+        if (!writesWeights(d)) return;
+        // The one exemption: a reduced shift of an AZ escalated to a full evacuation of that same AZ.
+        const shift = given.shift;
+        if (shift.phase !== 'evacuated' || !shift.keepPercent) throw new Error(`${d.kind} inside cooldown`);
+        if (d.kind !== 'evacuate') throw new Error(`${d.kind} inside cooldown`);
+        expect(isEscalation(shift, d.az, d.next.keepPercent)).toBe(true);
+        expect(d.az).toBe(shift.az);
+        expect(d.next.keepPercent).toBeUndefined();
+        // No AZ gains weight over the held shift: the shifted AZ goes to 0, every other AZ keeps its weight.
+        const before = expectedWeights(given.cells, shift, given.policy);
+        for (const w of d.weights) {
+          const was = before.find((b) => b.targetGroupArn === w.targetGroupArn)?.weight ?? 0;
+          if (w.targetGroupArn === tgArn(shift.az)) expect(w.weight).toBe(0);
+          else expect(w.weight).toBe(was);
         }
       }),
       { numRuns: 2000 },
@@ -867,7 +960,9 @@ describe('zone-shifter decide: properties', () => {
               listenerWeights: expectedWeights(c, shift, policy),
             });
             if (writesWeights(d)) {
-              if (lastAction !== undefined)
+              // Only a reduced shift escalated to a full evacuation of the same AZ may come sooner.
+              const escalation = d.kind === 'evacuate' && isEscalation(shift, d.az, d.next.keepPercent);
+              if (lastAction !== undefined && !escalation)
                 expect(nowMs - lastAction).toBeGreaterThanOrEqual(policy.zoneShift.cooldownMs);
               lastAction = nowMs;
               const weights = weightsOf(d);
