@@ -53,19 +53,17 @@ export class PackWriter {
       codecName = 'none';
     }
     data = this.repo.seal(data);
-    this.current.push({
-      entry: { id, type, codec: codecName, length: data.length, rawLength: raw.length },
-      data,
-    });
-    this.currentBytes += data.length;
-    this.bytesAdded += data.length;
-    this.blobsAdded++;
-    if (this.currentBytes >= this.packSize) await this.seal();
+    await this.queue({ id, type, codec: codecName, length: data.length, rawLength: raw.length }, data);
   }
 
   /** Queues an already-stored blob as is (prune's repack: no recompression). */
   async addStored(entry: Omit<BlobEntry, 'offset'>, data: Uint8Array): Promise<void> {
     this.known.add(entry.id);
+    await this.queue(entry, data);
+  }
+
+  /** Appends a stored-form blob to the current pack, sealing the pack once it is full. */
+  private async queue(entry: Omit<BlobEntry, 'offset'>, data: Uint8Array): Promise<void> {
     this.current.push({ entry, data });
     this.currentBytes += data.length;
     this.bytesAdded += data.length;
