@@ -104,3 +104,18 @@ export async function releaseLease(store: ObjectStore, lease: HeldLease): Promis
   const current = await store.head(lease.key);
   if (current?.etag === lease.etag) await store.delete(lease.key);
 }
+
+/**
+ * Marks a known-dead holder's lease at `key` expired, with If-Match so a lease someone else just took
+ * is untouched; the next {@link acquireLease} then takes it over.
+ */
+export async function breakLease(store: ObjectStore, key: string, holder: string): Promise<void> {
+  const current = await store.get(key);
+  if (!current) return;
+  const record = parseRecord(current.body);
+  if (record?.holder !== holder) return;
+  const expired: LeaseRecord = { ...record, expiresAtMs: 0 };
+  await store.put(key, encoder.encode(JSON.stringify(expired)), { ifMatch: current.etag }).catch((error) => {
+    if (!(error instanceof PreconditionFailedError)) throw error;
+  });
+}

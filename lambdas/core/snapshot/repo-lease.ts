@@ -1,6 +1,12 @@
 import type { ObjectStore } from '../../ports/object-store';
-import { PreconditionFailedError } from '../../ports/object-store';
-import { acquireLease, type HeldLease, type LeaseRecord, releaseLease, renewLease } from '../lease';
+import {
+  acquireLease,
+  breakLease,
+  type HeldLease,
+  type LeaseRecord,
+  releaseLease,
+  renewLease,
+} from '../lease';
 import { KEYS } from './format';
 
 /** Another backup, forget or prune holds the repository. */
@@ -49,7 +55,7 @@ export async function withRepositoryLease<T>(
       break;
     }
     if (opts.isHolderDead?.(attempt.heldBy.holder)) {
-      await breakLease(store, attempt.heldBy.holder);
+      await breakLease(store, KEYS.lock, attempt.heldBy.holder);
       continue;
     }
     const now = opts.nowMs();
@@ -74,18 +80,4 @@ export async function withRepositoryLease<T>(
   } finally {
     await releaseLease(store, lease).catch(() => undefined);
   }
-}
-
-/** Marks a dead holder's lease expired, with If-Match so a lease someone else just took is untouched. */
-async function breakLease(store: ObjectStore, holder: string): Promise<void> {
-  const current = await store.get(KEYS.lock);
-  if (!current) return;
-  const record = JSON.parse(new TextDecoder().decode(current.body)) as LeaseRecord;
-  if (record.holder !== holder) return;
-  const expired: LeaseRecord = { ...record, expiresAtMs: 0 };
-  await store
-    .put(KEYS.lock, new TextEncoder().encode(JSON.stringify(expired)), { ifMatch: current.etag })
-    .catch((error) => {
-      if (!(error instanceof PreconditionFailedError)) throw error;
-    });
 }
