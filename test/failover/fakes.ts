@@ -3,13 +3,7 @@ import type { AzSample } from '../../lambdas/core/detection';
 import type { FailoverPolicy } from '../../lambdas/core/failover-policy';
 import type { Ecs, EcsService, EcsTask, ServiceChange } from '../../lambdas/ports/ecs';
 import type { LoadBalancer, TargetGroupWeight, TargetHealth } from '../../lambdas/ports/load-balancer';
-import type {
-  MetricQuery,
-  MetricReader,
-  MetricSeries,
-  MetricSink,
-  MetricUnit,
-} from '../../lambdas/ports/metrics';
+import type { MetricQuery, MetricReader, MetricSeries } from '../../lambdas/ports/metrics';
 import { AZS, CLUSTER_ARN, LISTENER_ARN, tgArn } from './fixtures';
 
 /** Every mutating call a fake saw, in order. */
@@ -109,23 +103,6 @@ export class FakeMetricReader implements MetricReader {
       }
       return { id: q.id, points };
     });
-  }
-}
-
-/** A metric sink that keeps what was put. */
-export class RecordingMetrics implements MetricSink {
-  readonly values: {
-    name: string;
-    value: number;
-    unit: MetricUnit;
-    dimensions?: Readonly<Record<string, string>>;
-  }[] = [];
-  flushes = 0;
-  put(name: string, value: number, unit: MetricUnit, dimensions?: Readonly<Record<string, string>>) {
-    this.values.push({ name, value, unit, dimensions });
-  }
-  flush() {
-    this.flushes++;
   }
 }
 

@@ -18,6 +18,7 @@ import {
   ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { RecordingMetricSink } from '../recording-metric-sink';
 import 'aws-sdk-client-mock-jest';
 import {
   createEcs,
@@ -32,7 +33,7 @@ import { systemClock } from '../../lambdas/ports/clock';
 import { RecordingLog } from '../../lambdas/ports/log';
 import { createZoneShifterHandler } from '../../lambdas/zone-shifter/function';
 import { SHIFT_STATE_KEY } from '../../lambdas/zone-shifter/shift-state';
-import { events, RecordingMetrics, runtimeConfig } from './fakes';
+import { events, runtimeConfig } from './fakes';
 import { AZS, LISTENER_ARN, tgArn } from './fixtures';
 import { mockS3Bucket } from './mock-s3';
 
@@ -283,7 +284,7 @@ describe('zone-shifter in dry-run over the same AWS adapters', () => {
     loadBalancer: createLoadBalancer(),
     metricReader: createMetricReader(),
     store: new S3ObjectStore({ client: createS3Client({ region: 'us-east-1' }), bucket: 'state-bucket' }),
-    metrics: new RecordingMetrics(),
+    metrics: new RecordingMetricSink(),
     clock: systemClock,
     log: new RecordingLog(),
     config: runtimeConfig(3, resolveFailoverPolicy({ dryRun: true })),

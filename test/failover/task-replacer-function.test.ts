@@ -8,6 +8,7 @@ import type { EcsTask } from '../../lambdas/ports/ecs';
 import { RecordingLog } from '../../lambdas/ports/log';
 import { createTaskReplacerHandler, serviceStateKey } from '../../lambdas/task-replacer/function';
 import { decodeJson } from '../../lambdas/zone-shifter/function';
+import { RecordingMetricSink } from '../recording-metric-sink';
 import {
   AZS,
   type Call,
@@ -15,7 +16,6 @@ import {
   FakeEcs,
   FakeLoadBalancer,
   ManualClock,
-  RecordingMetrics,
   runtimeConfig,
   steadyService,
 } from './fakes';
@@ -51,7 +51,7 @@ function world(options: { dryRun?: boolean } = {}) {
     );
   }
   const log = new RecordingLog();
-  const metrics = new RecordingMetrics();
+  const metrics = new RecordingMetricSink();
   const config = runtimeConfig(3, resolveFailoverPolicy({ dryRun: options.dryRun }));
   const handler = createTaskReplacerHandler({ ecs, loadBalancer, store, metrics, clock, log, config });
   return { calls, clock, store, ecs, loadBalancer, log, handler };

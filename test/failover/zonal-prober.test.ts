@@ -7,15 +7,8 @@ import type { HttpProbe } from '../../lambdas/ports/http-probe';
 import { RecordingLog } from '../../lambdas/ports/log';
 import { healthyTargetCount, summarizeRound } from '../../lambdas/zonal-prober/decide';
 import { createZonalProberHandler } from '../../lambdas/zonal-prober/function';
-import {
-  AZS,
-  type Call,
-  events,
-  FakeLoadBalancer,
-  ManualClock,
-  RecordingMetrics,
-  runtimeConfig,
-} from './fakes';
+import { RecordingMetricSink } from '../recording-metric-sink';
+import { AZS, type Call, events, FakeLoadBalancer, ManualClock, runtimeConfig } from './fakes';
 import { tgArn } from './fixtures';
 
 const T0 = Date.UTC(2027, 0, 15, 8, 0, 0);
@@ -54,7 +47,7 @@ describe('zonal prober', () => {
           : { ok: true, status: 200, latencyMs: 5 };
       },
     };
-    const metrics = new RecordingMetrics();
+    const metrics = new RecordingMetricSink();
     const sleeps: number[] = [];
     const handler = createZonalProberHandler({
       loadBalancer,
@@ -77,11 +70,11 @@ describe('zonal prober', () => {
     expect(probed).toHaveLength(18);
     expect(clock.now - T0).toBeGreaterThanOrEqual(50_000);
     expect(sleeps).toHaveLength(5);
-    const failed = metrics.values.filter(
+    const failed = metrics.puts.filter(
       (v) => v.name === 'ProbeFailedTargets' && v.dimensions?.AvailabilityZone === AZS[0],
     );
     expect(failed.map((v) => v.value)).toEqual([1, 1, 1, 1, 1, 1]);
-    expect(metrics.values.find((v) => v.name === 'ProbeSuccessRate')?.dimensions).toEqual({
+    expect(metrics.puts.find((v) => v.name === 'ProbeSuccessRate')?.dimensions).toEqual({
       LoadBalancer: 'app/bulkhead/50dc6c495c0c9188',
       AvailabilityZone: AZS[0],
     });
@@ -118,7 +111,7 @@ describe('zonal prober', () => {
         ];
       },
     });
-    const metrics = new RecordingMetrics();
+    const metrics = new RecordingMetricSink();
     const handler = createZonalProberHandler({
       loadBalancer,
       probe: { probe: async () => ({ ok: true, latencyMs: 1 }) },
@@ -135,7 +128,7 @@ describe('zonal prober', () => {
     expect(result.rounds).toBe(6);
     expect(reads).toBe(6);
     const healthy = (az: string) =>
-      metrics.values.filter((v) => v.name === 'HealthyTargets' && v.dimensions?.AvailabilityZone === az);
+      metrics.puts.filter((v) => v.name === 'HealthyTargets' && v.dimensions?.AvailabilityZone === az);
     expect(healthy(AZS[0]).map((v) => v.value)).toEqual([2, 2, 0, 0, 0]);
     expect(healthy(AZS[1]).map((v) => v.value)).toEqual([2, 2, 2, 2, 2, 2]);
     expect(healthy(AZS[0])[0].dimensions).toEqual({
@@ -151,7 +144,7 @@ describe('zonal prober', () => {
     const handler = createZonalProberHandler({
       loadBalancer: new FakeLoadBalancer([], AZS.slice(0, 2)),
       probe: { probe: async () => ({ ok: true, latencyMs: 1 }) },
-      metrics: new RecordingMetrics(),
+      metrics: new RecordingMetricSink(),
       store: new MemoryObjectStore(),
       clock: new ManualClock(T0),
       log: new RecordingLog(),

@@ -6,6 +6,7 @@ import { PAUSE_KEY, serializePauseState } from '../../lambdas/core/pause';
 import { RecordingLog } from '../../lambdas/ports/log';
 import { createZoneShifterHandler, decodeJson } from '../../lambdas/zone-shifter/function';
 import { SHIFT_STATE_KEY, ZONE_SHIFTER_LEASE_KEY } from '../../lambdas/zone-shifter/shift-state';
+import { RecordingMetricSink } from '../recording-metric-sink';
 import {
   AZS,
   type Call,
@@ -14,7 +15,6 @@ import {
   FakeLoadBalancer,
   FakeMetricReader,
   ManualClock,
-  RecordingMetrics,
   runtimeConfig,
   steadyService,
 } from './fakes';
@@ -52,7 +52,7 @@ function world(options: { dryRun?: boolean; n?: number } = {}) {
   const loadBalancer = new FakeLoadBalancer(calls, AZS.slice(0, n));
   const metricReader = new FakeMetricReader(AZS.slice(0, n));
   const log = new RecordingLog();
-  const metrics = new RecordingMetrics();
+  const metrics = new RecordingMetricSink();
   const config = runtimeConfig(n, resolveFailoverPolicy({ dryRun: options.dryRun }));
   const handler = createZoneShifterHandler({
     ecs,
@@ -183,7 +183,7 @@ describe('zone-shifter shell', () => {
       az: AZS[0],
       revision: 1,
     });
-    expect(w.metrics.values).toContainEqual({
+    expect(w.metrics.puts).toContainEqual({
       name: 'Decisions',
       value: 1,
       unit: 'Count',
@@ -428,7 +428,7 @@ describe('zone-shifter shell: unexpected failures', () => {
     expect(result.auditKey).toBeUndefined();
     expect(w.calls).toEqual([]);
     expect(w.log.lines.some((l) => l.level === 'error' && /run failed/.test(l.message))).toBe(true);
-    expect(w.metrics.values).toContainEqual({
+    expect(w.metrics.puts).toContainEqual({
       name: 'RunFailures',
       value: 1,
       unit: 'Count',
