@@ -44,15 +44,6 @@ export function rampWeights(
   return cells.map((c) => ({ targetGroupArn: c.targetGroupArn, weight: c.az === az ? reduced : equal }));
 }
 
-/** `az` at 0, the others equal. */
-export function evacuationWeights(
-  cells: readonly WeightedCell[],
-  az: string,
-  equal: number,
-): TargetGroupWeight[] {
-  return rampWeights(cells, az, 0, equal);
-}
-
 /** Same target groups with the same weights, whatever the order. */
 export function sameWeights(a: readonly TargetGroupWeight[], b: readonly TargetGroupWeight[]): boolean {
   if (a.length !== b.length) return false;
