@@ -14,7 +14,9 @@ import {
 import {
   loadBalancerDimension,
   NO_HEALTHY_TARGETS_ALARM,
+  PROBE_AZ_DIMENSION,
   PROBE_NAMESPACE,
+  probeCellDimensions,
   probeDimensions,
   targetGroupDimension,
 } from '../../lambdas/core/cell-metrics';
@@ -94,7 +96,7 @@ export function impairmentAlarms(ctx: DrillContext, config: FailoverRuntimeConfi
         const reqlb = v('AWS/ApplicationELB', 'RequestCount', 'Sum', lbOnly);
         const flb = v('AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'Sum', lbOnly);
         const latlb = v('AWS/ApplicationELB', 'TargetResponseTime', 'Average', lbOnly);
-        const pft = v('Bulkhead', 'ProbeFailedTargets', 'Maximum', probeDimensions(lb, cell.az));
+        const pft = v(PROBE_NAMESPACE, 'ProbeFailedTargets', 'Maximum', probeDimensions(lb, cell.az));
         const faulty =
           f / Math.max(req, 1) >= d.faultRateThreshold &&
           f / Math.max(flb, 1) >= (d.faultShareFactor * req) / Math.max(reqlb, 1);
@@ -119,7 +121,7 @@ export function impairmentAlarms(ctx: DrillContext, config: FailoverRuntimeConfi
           m.query(
             {
               id: 'x',
-              namespace: 'Bulkhead',
+              namespace: PROBE_NAMESPACE,
               metricName,
               dimensions: probeDimensions(lb, az),
               stat,
@@ -282,11 +284,11 @@ export function wireBulkhead(ctx: DrillContext): BulkheadWiring {
     closeAfterMinutes: AVAILABILITY_DEFAULTS.closeAfterMinutes,
     // As lib/bulkhead-stack.ts wires it: the prober's metrics carry its Powertools `service` dimension.
     zonalProbe: {
-      namespace: 'Bulkhead',
+      namespace: PROBE_NAMESPACE,
       countMetric: 'ProbeCount',
       failuresMetric: 'ProbeFailures',
-      dimensions: { service: 'zonal-prober', LoadBalancer: lb },
-      azDimension: 'AvailabilityZone',
+      dimensions: probeCellDimensions(lb),
+      azDimension: PROBE_AZ_DIMENSION,
     },
     incidentAlarms: Object.fromEntries(
       config.cells.flatMap((c) =>
