@@ -1,15 +1,9 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { INVOKABLE, INVOKE_EXIT, USAGE_ERRORS } from '../drill/constants';
 import type { InvokeOutput } from '../drill/invoke';
+import { parseNonNegative } from '../drill/options';
 
 export { INVOKE_EXIT } from '../drill/constants';
-
-function parseNonNegative(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError(`must be a whole number ≥ 0, got ${value}`);
-  return n;
-}
 
 /** `bulkhead invoke <function> --event <file.json>`: replay one raw event through a function's real handler. */
 export function registerInvoke(program: Command): void {

@@ -1,18 +1,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { STATUS_EXIT, USAGE_ERRORS } from '../drill/constants';
+import { parseNonNegative } from '../drill/options';
 import type { StatusReport } from '../drill/status';
 
 export { STATUS_EXIT } from '../drill/constants';
-
-function parseNonNegative(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError(`must be a whole number ≥ 0, got ${value}`);
-  return n;
-}
 
 /** `bulkhead status`: listener weights, per-AZ health, the pause switch and recent audit records. */
 export function registerStatus(program: Command): void {
