@@ -1,4 +1,5 @@
 import type { EventBridgeEvent, TaskStateDetail } from '../../lambdas/adapters/sim/aws-events';
+import type { SimMetricStore } from '../../lambdas/adapters/sim/sim-metric-store';
 import type { SimAlarmDefinition } from '../../lambdas/adapters/sim/sim-region';
 import { createAvailabilityHandler } from '../../lambdas/availability/function';
 import {
@@ -21,6 +22,7 @@ import {
   targetGroupDimension,
 } from '../../lambdas/core/cell-metrics';
 import { impairmentAlarmName } from '../../lambdas/core/failover-events';
+import type { MetricQuery } from '../../lambdas/ports/metrics';
 import { createTaskReplacerHandler } from '../../lambdas/task-replacer/function';
 import { createZonalProberHandler } from '../../lambdas/zonal-prober/function';
 import { createZoneShifterHandler } from '../../lambdas/zone-shifter/function';
@@ -56,6 +58,16 @@ export function failoverRuntimeConfig(ctx: DrillContext): FailoverRuntimeConfig 
   });
 }
 
+/** One metric's statistic over the single alarm period starting at `start` (undefined: no datapoint). */
+function periodValue(
+  m: SimMetricStore,
+  start: number,
+  periodSeconds: number,
+  q: Omit<MetricQuery, 'id' | 'periodSeconds'>,
+): number | undefined {
+  return m.query({ id: 'x', ...q, periodSeconds }, start, start + periodSeconds * 1000)[0]?.value;
+}
+
 /**
  * The per-AZ impairment alarms exactly as lib/failover.ts defines them (metric math, M of N, missing
  * data not breaching): an ALB alarm on the detection period and a prober alarm on 10-s periods.
@@ -83,12 +95,7 @@ export function impairmentAlarms(ctx: DrillContext, config: FailoverRuntimeConfi
           metricName: string,
           stat: 'Sum' | 'Average' | 'Maximum',
           dimensions: Record<string, string>,
-        ) =>
-          m.query(
-            { id: 'x', namespace, metricName, dimensions, stat, periodSeconds: period },
-            start,
-            start + period * 1000,
-          )[0]?.value ?? 0;
+        ) => periodValue(m, start, period, { namespace, metricName, stat, dimensions }) ?? 0;
         const req = v('AWS/ApplicationELB', 'RequestCount', 'Sum', tg);
         const f = v('AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'Sum', tg);
         const lat = v('AWS/ApplicationELB', 'TargetResponseTime', 'Average', tg);
@@ -118,18 +125,12 @@ export function impairmentAlarms(ctx: DrillContext, config: FailoverRuntimeConfi
       treatMissingData: 'notBreaching',
       value: (m, start, period) => {
         const v = (az: string, metricName: string, stat: 'Sum' | 'Average' | 'Maximum') =>
-          m.query(
-            {
-              id: 'x',
-              namespace: PROBE_NAMESPACE,
-              metricName,
-              dimensions: probeDimensions(lb, az),
-              stat,
-              periodSeconds: period,
-            },
-            start,
-            start + period * 1000,
-          )[0]?.value;
+          periodValue(m, start, period, {
+            namespace: PROBE_NAMESPACE,
+            metricName,
+            stat,
+            dimensions: probeDimensions(lb, az),
+          });
         const pc = v(cell.az, 'ProbeCount', 'Sum') ?? 0;
         const failure = 100 - (v(cell.az, 'ProbeSuccessRate', 'Average') ?? 100);
         const pft = v(cell.az, 'ProbeFailedTargets', 'Maximum') ?? 0;
@@ -159,18 +160,12 @@ export function impairmentAlarms(ctx: DrillContext, config: FailoverRuntimeConfi
       comparison: t.comparison,
       treatMissingData: 'notBreaching',
       value: (m, start, period) =>
-        m.query(
-          {
-            id: 'x',
-            namespace: PROBE_NAMESPACE,
-            metricName: t.metricName,
-            dimensions: probeDimensions(lb, cell.az),
-            stat: t.statistic,
-            periodSeconds: period,
-          },
-          start,
-          start + period * 1000,
-        )[0]?.value,
+        periodValue(m, start, period, {
+          namespace: PROBE_NAMESPACE,
+          metricName: t.metricName,
+          stat: t.statistic,
+          dimensions: probeDimensions(lb, cell.az),
+        }),
       metricsConfig: [
         { id: 'm1', metricStat: { metricName: t.metricName, stat: t.statistic, period: t.periodSeconds } },
       ],
