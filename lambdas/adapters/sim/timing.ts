@@ -108,19 +108,6 @@ export const ALB_DEFAULT_HEALTH_CHECK: HealthCheckSettings = {
 /** ALB's default deregistration delay, seconds (DESIGN.md: default 300 s). */
 export const ALB_DEFAULT_DEREGISTRATION_DELAY_S = 300;
 
-/**
- * Bulkhead's cell health check: the fastest ALB allows. Source: DESIGN.md, "Fastest unhealthy
- * detection: 5 s × 2 = 10 s"; healthy threshold 2 is ALB's minimum.
- */
-export const BULKHEAD_HEALTH_CHECK: HealthCheckSettings = {
-  intervalS: 5,
-  unhealthyThreshold: 2,
-  healthyThreshold: 2,
-};
-
-/** Bulkhead's cell deregistration delay, seconds (the stack's default, lambdas/config/stack.ts). */
-export const BULKHEAD_DEREGISTRATION_DELAY_S = 30;
-
 /** ALB API limits the simulated region enforces (ELBv2 CreateListener/ModifyListener). */
 export const ALB_LIMITS = { minWeight: 0, maxWeight: 999, maxTargetGroupsPerForward: 5 } as const;
 
