@@ -3,22 +3,14 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { AwsLoadBalancer } from '../adapters/aws/load-balancer';
 import { CloudWatchMetricReader } from '../adapters/aws/metric-reader';
 import { createS3Client, S3ObjectStore } from '../adapters/aws/s3-object-store';
-import { EmfMetricSink, logger } from '../adapters/aws/telemetry';
+import { EmfMetricSink, powertoolsLog } from '../adapters/aws/telemetry';
 import { FetchUrlProbe } from '../adapters/http/fetch-url-probe';
 import { readAvailabilityEnv } from '../config/availability';
 import { systemClock } from '../ports/clock';
-import type { Log } from '../ports/log';
 import { createAvailabilityHandler } from './function';
 
 // Built once per cold start: env is read and clients are constructed outside the handler body.
 const { config, stateBucket } = readAvailabilityEnv(process.env);
-
-/** The {@link Log} port over the Powertools Logger singleton. */
-const log: Log = {
-  info: (message, extra) => logger.info(message, extra ?? {}),
-  warn: (message, extra) => logger.warn(message, extra ?? {}),
-  error: (message, extra) => logger.error(message, extra ?? {}),
-};
 
 /** The AWS entry of the availability function (schedule and alarm state changes). */
 export const handler = createAvailabilityHandler({
@@ -28,6 +20,6 @@ export const handler = createAvailabilityHandler({
   probe: new FetchUrlProbe(),
   loadBalancer: new AwsLoadBalancer(new ElasticLoadBalancingV2Client({})),
   clock: systemClock,
-  log,
+  log: powertoolsLog,
   config,
 });

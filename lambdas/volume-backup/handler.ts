@@ -1,8 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { powertoolsLog } from '../adapters/aws/failover-runtime';
 import { createS3Client, S3ObjectStore } from '../adapters/aws/s3-object-store';
-import { EmfMetricSink } from '../adapters/aws/telemetry';
+import { EmfMetricSink, powertoolsLog } from '../adapters/aws/telemetry';
 import { NodeRestoreTarget, NodeSourceTree } from '../adapters/local/node-file-tree';
 import { readBackupEnv } from '../config/backup';
 import { runtimeCodecs } from '../core/snapshot/codec';

@@ -1,8 +1,9 @@
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { FAILOVER_RETRY, powertoolsLog, SDK_CONFIG } from '../adapters/aws/failover-runtime';
+import { FAILOVER_RETRY, SDK_CONFIG } from '../adapters/aws/failover-runtime';
 import { HighResolutionEmfSink } from '../adapters/aws/high-resolution-emf-sink';
 import { AwsLoadBalancer } from '../adapters/aws/load-balancer';
 import { createS3Client, S3ObjectStore } from '../adapters/aws/s3-object-store';
+import { powertoolsLog } from '../adapters/aws/telemetry';
 import { NodeHttpProbe } from '../adapters/node/http-probe';
 import { readFailoverEnv } from '../config/failover-runtime';
 import { systemClock } from '../ports/clock';

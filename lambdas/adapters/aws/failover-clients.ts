@@ -7,7 +7,8 @@ import { AwsLoadBalancer } from './load-balancer';
 import { CloudWatchMetricReader } from './metric-reader';
 import { RetryingMetricReader } from './retrying-metric-reader';
 
-export { FAILOVER_RETRY, powertoolsLog, SDK_CONFIG } from './failover-runtime';
+export { FAILOVER_RETRY, SDK_CONFIG } from './failover-runtime';
+export { powertoolsLog } from './telemetry';
 
 /** ECS port, built once per cold start. */
 export const createEcs = (): AwsEcs => new AwsEcs(new ECSClient(SDK_CONFIG), FAILOVER_RETRY);

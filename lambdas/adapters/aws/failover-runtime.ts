@@ -1,4 +1,3 @@
-import type { Log } from '../../ports/log';
 import type { RetryOptions } from './retry';
 import { logger } from './telemetry';
 
@@ -7,13 +6,6 @@ import { logger } from './telemetry';
  * retry policy: 5 attempts, full-jitter backoff from 200 ms, capped at 5 s, each retry logged.
  */
 export const SDK_CONFIG = { maxAttempts: 1 } as const;
-
-/** The {@link Log} port over the Powertools Logger singleton. */
-export const powertoolsLog: Log = {
-  info: (message, extra) => logger.info(message, extra ?? {}),
-  warn: (message, extra) => logger.warn(message, extra ?? {}),
-  error: (message, extra) => logger.error(message, extra ?? {}),
-};
 
 /** Retry policy of the failover functions' AWS calls. */
 export const FAILOVER_RETRY: RetryOptions = {

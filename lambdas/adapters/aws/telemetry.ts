@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit as PowertoolsUnit } from '@aws-lambda-powertools/metrics';
+import type { Log } from '../../ports/log';
 import type { MetricSink, MetricUnit } from '../../ports/metrics';
 
 /** Namespace of every metric Bulkhead publishes. */
@@ -7,6 +8,13 @@ export const METRICS_NAMESPACE = 'Bulkhead';
 
 /** The Powertools Logger singleton: one per cold start, shared by every module of a function. */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'bulkhead' });
+
+/** The {@link Log} port over the Powertools Logger singleton, for every function's AWS entry. */
+export const powertoolsLog: Log = {
+  info: (message, extra) => logger.info(message, extra ?? {}),
+  warn: (message, extra) => logger.warn(message, extra ?? {}),
+  error: (message, extra) => logger.error(message, extra ?? {}),
+};
 
 /** The Powertools Metrics singleton (EMF). */
 export const metrics = new Metrics({
