@@ -35,6 +35,10 @@ export function registerDrill(program: Command): void {
       '--repo <url>',
       'backup repository for data-loss drills (a directory or s3://bucket/prefix; default: a local directory under --out)',
     )
+    .option(
+      '--endpoint <url>',
+      'S3-compatible endpoint for an s3:// --repo, e.g. http://127.0.0.1:4568 (credentials from the AWS env/profile chain; default: AWS S3)',
+    )
     .option('--strict', `exit ${DRILL_EXIT.claimMissed} when a figure the drill must show is missed`)
     .addOption(
       new Option('--live', 'run against a deployed stack (see README: Drills, live mode)').default(false),
@@ -55,6 +59,7 @@ Exit codes: ${DRILL_EXIT.ok} done; ${DRILL_EXIT.error} error; ${DRILL_EXIT.badSc
         out: string;
         json?: boolean;
         repo?: string;
+        endpoint?: string;
         strict?: boolean;
         live: boolean;
         yes: boolean;
@@ -99,6 +104,7 @@ Exit codes: ${DRILL_EXIT.ok} done; ${DRILL_EXIT.error} error; ${DRILL_EXIT.badSc
           seed: opts.seed,
           outDir: opts.out,
           repo: opts.repo,
+          endpoint: opts.endpoint,
           onRun: progress ? (s, m) => process.stderr.write(`  ran ${s} (${m})\n`) : undefined,
         });
         if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);

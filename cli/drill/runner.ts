@@ -68,6 +68,8 @@ export interface RunOptions {
   readonly workDir: string;
   /** Backup repository override (`--repo`), e.g. `s3://bucket/prefix`. */
   readonly repo?: string;
+  /** S3-compatible endpoint of an `s3://` repo (`--endpoint`), e.g. s3rver's `http://127.0.0.1:4568`. */
+  readonly endpoint?: string;
 }
 
 /** Runs one scenario on one side (Bulkhead's cells with its functions, or plain ECS) and records it. */
@@ -124,7 +126,14 @@ export async function simulate(
   const loadBalancer = new SimLoadBalancer(region, apiFaults);
   const log = new RecordingLog();
   const volume = scenario.volume
-    ? await VolumeUnderTest.create(options.workDir, mode, seed, scenario.volume.files, options.repo)
+    ? await VolumeUnderTest.create(
+        options.workDir,
+        mode,
+        seed,
+        scenario.volume.files,
+        options.repo,
+        options.endpoint,
+      )
     : undefined;
   // Simulated sleep: a sleeper wakes when the loop below has advanced the clock far enough.
   const sleepers: { wakeMs: number; resolve: () => void }[] = [];

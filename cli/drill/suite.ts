@@ -14,6 +14,8 @@ export interface SuiteOptions {
   readonly outDir: string;
   /** Backup repository override for data-loss scenarios. */
   readonly repo?: string;
+  /** S3-compatible endpoint of an `s3://` repo. @default AWS S3 */
+  readonly endpoint?: string;
   /** Skip the HTML report (tests that only need JSON). */
   readonly html?: boolean;
   /** Called after each run, for progress. */
@@ -35,6 +37,7 @@ export async function runSuite(
         seed,
         workDir: path.join(workDir, scenario.name),
         repo: options.repo,
+        endpoint: options.endpoint,
       });
       options.onRun?.(scenario.name, mode);
       return r;

@@ -45,21 +45,27 @@ export class VolumeUnderTest {
     readonly repoDir: string,
     private readonly files: number,
     readonly repo: string | undefined,
+    private readonly endpoint: string | undefined,
   ) {}
 
-  /** Creates the volume directory under `workDir/<mode>/volume` with `files` generated files. */
+  /**
+   * Creates the volume directory under `workDir/<mode>/volume` with `files` generated files. `repo`
+   * (`--repo`) replaces the local repository; `endpoint` (`--endpoint`) is the S3-compatible server
+   * an `s3://` repo lives on.
+   */
   static async create(
     workDir: string,
     mode: string,
     seed: number,
     files: number,
     repo?: string,
+    endpoint?: string,
   ): Promise<VolumeUnderTest> {
     const dir = path.join(workDir, mode, 'volume');
     const repoDir = path.join(workDir, mode, 'repo');
     await rm(path.join(workDir, mode), { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    const v = new VolumeUnderTest(dir, repoDir, files, repo);
+    const v = new VolumeUnderTest(dir, repoDir, files, repo, endpoint);
     const rng = new Prng(seed).fork('volume');
     for (let i = 0; i < files; i++) {
       const rel = `orders/${2020 + (i % 6)}/ledger-${String(i).padStart(4, '0')}.json`;
@@ -92,7 +98,7 @@ export class VolumeUnderTest {
     if (mode === 'baseline') return { actor: 'drill', summary: 'plain ECS takes no backup of the volume' };
     const scratch = path.join(path.dirname(this.dir), 'restore-drill');
     const handler = createVolumeBackupHandler({
-      store: await storeFor(this.repoUrl()),
+      store: await storeFor(this.repoUrl(), this.endpoint),
       source: new NodeSourceTree(this.dir),
       codecs: cliCodecs(),
       clock: { nowMs },
@@ -159,18 +165,23 @@ export class VolumeUnderTest {
     this.deleted = rel;
   }
 
-  /** Restores the deleted file from the latest snapshot and compares it byte for byte. */
+  /**
+   * Restores the deleted file from the latest snapshot (the one this run's backup took) and compares
+   * it byte for byte.
+   */
   async recover(rel: string, mode: string): Promise<{ actor: string; restored: boolean; summary: string }> {
     if (mode === 'baseline') {
       this.note = `${rel} is lost: plain ECS has no backup to restore from`;
       return { actor: 'drill', restored: false, summary: this.note };
     }
-    if (!this.backedUp) {
+    if (!this.backedUp || this.snapshotId === undefined) {
       this.note = `${rel} not restored: no snapshot was taken before the deletion`;
       return { actor: 'drill', restored: false, summary: this.note };
     }
-    const repo = await Repository.open(await storeFor(this.repoUrl()), cliCodecs());
-    const snap = await repo.findSnapshot('latest');
+    const repo = await Repository.open(await storeFor(this.repoUrl(), this.endpoint), cliCodecs());
+    // By ID, not 'latest': every drill starts at the same simulated instant, so an --repo that already
+    // holds an earlier drill's snapshot has two with the same time, and 'latest' may pick the other.
+    const snap = await repo.findSnapshot(this.snapshotId);
     const tree = await repo.readTree(snap.manifest.tree);
     await runRestore(repo, tree, new NodeRestoreTarget(this.dir), { include: [rel] });
     try {

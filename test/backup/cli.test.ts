@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DirObjectStore } from '../../lambdas/adapters/local/dir-object-store';
 import { acquireLease } from '../../lambdas/core/lease';
 import { KEYS } from '../../lambdas/core/snapshot/format';
+import { runBulkhead } from '../run-bulkhead';
 
-const BIN = path.resolve(__dirname, '..', '..', 'bin', 'bulkhead.cjs');
-
-/** Runs the real `bulkhead` bin (commander 15 is ESM-only, so not in-process under jest). */
+/** Runs the real `bulkhead` bin with no repository or passphrase from the caller's environment. */
 function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return cliWith({}, ...args);
 }
@@ -18,21 +16,7 @@ function cliWith(
   env: Record<string, string>,
   ...args: string[]
 ): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, BULKHEAD_REPO: '', BULKHEAD_PASSWORD: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
+  return runBulkhead({ BULKHEAD_REPO: '', BULKHEAD_PASSWORD: '', ...env }, ...args);
 }
 
 let work: string;
