@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Prng } from '../../lambdas/adapters/sim/prng';
-import { splitByWeight } from '../../lambdas/adapters/sim/sim-region';
+import { splitByWeight } from '../../lambdas/adapters/sim/sim-alb-model';
 import { createCellTopology, createPlainEcsTopology } from '../../lambdas/adapters/sim/topology';
 
 function trace(seed: number, kind: 'bulkhead' | 'baseline'): string {
