@@ -1,6 +1,10 @@
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { DEFAULT_IMAGE } from '../../lambdas/config/stack';
+import { auditKey } from '../../lambdas/core/audit-record';
+import { decisionMarkerKey, eventMarkerKey, IDEMPOTENCY_PREFIX } from '../../lambdas/core/idempotency';
+import { INCIDENTS_PREFIX } from '../../lambdas/core/incidents/incident-event';
+import { PAUSE_KEY } from '../../lambdas/core/pause';
 import {
   type CfnProps,
   refId,
@@ -309,6 +313,45 @@ describe('state bucket', () => {
     expect(bucket.LoggingConfiguration.LogFilePrefix).toBe('s3/state/');
     expectTlsOnly(stateId);
     built.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  test('GIVEN the state bucket WHEN synthesized THEN idempotency markers expire after 7 days (their old versions a day later), and audit records and incidents never expire', () => {
+    const stateId = refId(built.stack.resolve(built.stack.zonal.stateBucket.bucketName));
+    // The prefix the rule names is the one the functions write their markers under.
+    expect(eventMarkerKey('zone-shifter', 'e-1').startsWith(IDEMPOTENCY_PREFIX)).toBe(true);
+    expect(decisionMarkerKey('task-replacer', ['stop:arn']).startsWith(IDEMPOTENCY_PREFIX)).toBe(true);
+    built.template.hasResource('AWS::S3::Bucket', {
+      Properties: {
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([
+            Match.objectLike({
+              Id: 'noncurrent-versions',
+              NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+              ExpiredObjectDeleteMarker: true,
+            }),
+            {
+              Id: 'idempotency-markers',
+              Prefix: IDEMPOTENCY_PREFIX,
+              ExpirationInDays: 7,
+              NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+              Status: 'Enabled',
+            },
+          ]),
+        },
+        LoggingConfiguration: Match.objectLike({ LogFilePrefix: 's3/state/' }),
+      },
+    });
+    // No rule that deletes current versions reaches the audit trail or the incident log.
+    const rules: CfnProps[] =
+      built.template.toJSON().Resources[stateId].Properties.LifecycleConfiguration.Rules;
+    const expiring = rules.filter((r) => r.ExpirationInDays !== undefined || r.ExpirationDate !== undefined);
+    expect(expiring.map((r) => r.Prefix)).toEqual([IDEMPOTENCY_PREFIX]);
+    for (const kept of [
+      auditKey({ decidedAtMs: 0, function: 'zone-shifter', id: 'd-1' }),
+      `${INCIDENTS_PREFIX}2026-01-01/x.json`,
+      PAUSE_KEY,
+    ])
+      expect(expiring.some((r) => kept.startsWith(r.Prefix ?? ''))).toBe(false);
   });
 });
 
