@@ -10,6 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
+  DEFAULT_PROBES_PER_TARGET,
   FAILOVER_CONFIG_ENV,
   type FailoverConfig,
   type FailoverRuntimeConfig,
@@ -20,6 +21,8 @@ import {
   NO_HEALTHY_TARGETS_ALARM,
   PROBE_NAMESPACE,
   PROBER_SERVICE,
+  probeAlarmShape,
+  probeCellDimensions,
   probeDimensions,
 } from '../lambdas/core/cell-metrics';
 import { impairmentAlarmName } from '../lambdas/core/failover-events';
@@ -140,6 +143,7 @@ export class Failover extends Construct {
       policy,
       healthPath: props.healthPath ?? config.healthPath ?? '/',
       probeIntervalSeconds: config.probeIntervalSeconds ?? 10,
+      probesPerTarget: config.probesPerTarget ?? DEFAULT_PROBES_PER_TARGET,
       probeTimeoutMs: config.probeTimeoutMs ?? 2_000,
       runLeaseTtlMs,
     };
@@ -406,6 +410,13 @@ export class Failover extends Construct {
         statistic,
         dimensionsMap: probeDimensions(lbDim, az),
       });
+    const probeAll = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: PROBE_NAMESPACE,
+        metricName,
+        statistic,
+        dimensionsMap: probeCellDimensions(lbDim),
+      });
     for (const cell of zonal.cells) {
       const tg = { TargetGroup: cell.targetGroup.targetGroupFullName, LoadBalancer: lbDim };
       const lb = { LoadBalancer: lbDim };
@@ -435,32 +446,46 @@ export class Failover extends Construct {
           pft: probe('ProbeFailedTargets', 'Maximum', cell.az),
         },
       });
-      const others = zonal.cells.filter((c) => c.az !== cell.az);
-      const otherFailure = others.length
-        ? `((${others.map((_, i) => `(100 - FILL(sr${i}, 100))`).join(' + ')}) / ${others.length})`
-        : '0';
+      const shape = probeAlarmShape(d);
+      // Per period: enough probes; failures or latency over the threshold and an outlier against the
+      // other AZs (share-style, which metric math can express; "the others" are the whole load
+      // balancer's probes minus this AZ's, so the alarm has 7 metrics whatever the AZ count, under
+      // CloudWatch's 10); and more than one target affected.
+      const othersProbes = 'MAX([FILL(pca, 0) - FILL(pc, 0), 1])';
+      const failure = '(100 * FILL(pf, 0) / MAX([FILL(pc, 0), 1]))';
+      const otherFailure = `(100 * (FILL(pfa, 0) - FILL(pf, 0)) / ${othersProbes})`;
+      const otherLatency = `((FILL(lata, 0) * FILL(pca, 0) - FILL(lat, 0) * FILL(pc, 0)) / ${othersProbes})`;
       const probeExpression = new cloudwatch.MathExpression({
         label: `${cell.az} impaired (prober)`,
-        period: Duration.seconds(10),
+        period: Duration.seconds(shape.periodSeconds),
         expression:
-          `IF((FILL(pc, 0) >= ${d.minProbes}) AND ((100 - FILL(sr, 100)) >= ${d.probeFailureRateThreshold * 100})` +
-          ` AND ((100 - FILL(sr, 100)) >= 2 * ${otherFailure}) AND (FILL(pft, 0) >= ${d.minAffectedTargets}), 1, 0)`,
+          `IF((FILL(pc, 0) >= ${d.minProbes}) AND (` +
+          `((${failure} >= ${d.probeFailureRateThreshold * 100}) AND (${failure} >= 2 * ${otherFailure}))` +
+          ` OR ((FILL(lat, 0) >= ${d.probeLatencyThresholdMs}) AND (FILL(lat, 0) >= ${d.latencyOutlierFactor} * ${otherLatency}))` +
+          `) AND (FILL(pft, 0) >= ${d.minAffectedTargets}), 1, 0)`,
         usingMetrics: {
           pc: probe('ProbeCount', 'Sum', cell.az),
-          sr: probe('ProbeSuccessRate', 'Average', cell.az),
+          pf: probe('ProbeFailures', 'Sum', cell.az),
+          lat: probe('ProbeLatency', 'Average', cell.az),
           pft: probe('ProbeFailedTargets', 'Maximum', cell.az),
-          ...Object.fromEntries(others.map((o, i) => [`sr${i}`, probe('ProbeSuccessRate', 'Average', o.az)])),
+          pca: probeAll('ProbeCount', 'Sum'),
+          pfa: probeAll('ProbeFailures', 'Sum'),
+          lata: probeAll('ProbeLatency', 'Average'),
         },
       });
-      const alarm = (kind: 'alb' | 'probe', metric: cloudwatch.IMetric) => {
+      const alarm = (
+        kind: 'alb' | 'probe',
+        metric: cloudwatch.IMetric,
+        m: { evaluationPeriods: number; datapointsToAlarm: number; periodSeconds: number },
+      ) => {
         const a = new cloudwatch.Alarm(this, `Impaired-${cell.az}-${kind}`, {
           alarmName: impairmentAlarmName(this.alarmPrefix, cell.az, kind),
-          alarmDescription: `${cell.az} looks impaired (${kind === 'alb' ? 'ALB 5xx/latency outlier' : 'prober failures outlier'}, more than one target affected, ${d.datapointsToAlarm} of ${d.evaluationPeriods}); the zone-shifter re-checks and decides`,
+          alarmDescription: `${cell.az} looks impaired (${kind === 'alb' ? 'ALB 5xx/latency outlier' : 'prober failures/latency outlier'}, more than one target affected, ${m.datapointsToAlarm} of ${m.evaluationPeriods} ${m.periodSeconds}-s periods); the zone-shifter re-checks and decides`,
           metric,
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          evaluationPeriods: d.evaluationPeriods,
-          datapointsToAlarm: d.datapointsToAlarm,
+          evaluationPeriods: m.evaluationPeriods,
+          datapointsToAlarm: m.datapointsToAlarm,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         });
         if (props.alarmTopic) a.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
@@ -481,8 +506,8 @@ export class Failover extends Construct {
       });
       if (props.alarmTopic) targetsAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
       alarms[cell.az] = {
-        alb: alarm('alb', albExpression),
-        probe: alarm('probe', probeExpression),
+        alb: alarm('alb', albExpression, d),
+        probe: alarm('probe', probeExpression, shape),
         targets: targetsAlarm,
       };
     }

@@ -8,6 +8,7 @@ import {
   availabilityRuntimeSchema,
 } from '../../lambdas/config/availability';
 import {
+  DEFAULT_PROBES_PER_TARGET,
   type FailoverRuntimeConfig,
   failoverRuntimeSchema,
   resolveFailoverPolicy,
@@ -17,6 +18,7 @@ import {
   NO_HEALTHY_TARGETS_ALARM,
   PROBE_AZ_DIMENSION,
   PROBE_NAMESPACE,
+  probeAlarmShape,
   probeCellDimensions,
   probeDimensions,
   targetGroupDimension,
@@ -53,6 +55,7 @@ export function failoverRuntimeConfig(ctx: DrillContext): FailoverRuntimeConfig 
     policy: resolveFailoverPolicy({}),
     healthPath: '/',
     probeIntervalSeconds: 10,
+    probesPerTarget: DEFAULT_PROBES_PER_TARGET,
     probeTimeoutMs: 2000,
     runLeaseTtlMs: 50_000,
   });
@@ -113,38 +116,39 @@ export function impairmentAlarms(ctx: DrillContext, config: FailoverRuntimeConfi
       metricsConfig: [{ id: 'impaired', expression: 'lib/failover.ts ALB impairment expression' }],
     });
     if (!ctx.scenario.signals.includes('prober')) continue;
-    const others = config.cells.filter((c) => c.az !== cell.az);
+    const shape = probeAlarmShape(d);
     alarms.push({
       name: impairmentAlarmName(config.alarmPrefix, cell.az, 'probe'),
-      description: `${cell.az} looks impaired (prober failures outlier, more than one target affected, ${d.datapointsToAlarm} of ${d.evaluationPeriods})`,
-      periodS: 10,
-      evaluationPeriods: d.evaluationPeriods,
-      datapointsToAlarm: d.datapointsToAlarm,
+      description: `${cell.az} looks impaired (prober failures/latency outlier, more than one target affected, ${shape.datapointsToAlarm} of ${shape.evaluationPeriods} ${shape.periodSeconds}-s periods)`,
+      periodS: shape.periodSeconds,
+      evaluationPeriods: shape.evaluationPeriods,
+      datapointsToAlarm: shape.datapointsToAlarm,
       threshold: 1,
       comparison: 'GreaterThanOrEqualToThreshold',
       treatMissingData: 'notBreaching',
       value: (m, start, period) => {
-        const v = (az: string, metricName: string, stat: 'Sum' | 'Average' | 'Maximum') =>
-          periodValue(m, start, period, {
-            namespace: PROBE_NAMESPACE,
-            metricName,
-            stat,
-            dimensions: probeDimensions(lb, az),
-          });
-        const pc = v(cell.az, 'ProbeCount', 'Sum') ?? 0;
-        const failure = 100 - (v(cell.az, 'ProbeSuccessRate', 'Average') ?? 100);
-        const pft = v(cell.az, 'ProbeFailedTargets', 'Maximum') ?? 0;
-        const otherFailure =
-          others.length === 0
-            ? 0
-            : others.reduce((a, o) => a + (100 - (v(o.az, 'ProbeSuccessRate', 'Average') ?? 100)), 0) /
-              others.length;
-        return pc >= d.minProbes &&
-          failure >= d.probeFailureRateThreshold * 100 &&
-          failure >= 2 * otherFailure &&
-          pft >= d.minAffectedTargets
-          ? 1
-          : 0;
+        // FILL(x, 0) is what an absent datapoint reads as in the construct's expression.
+        const v = (
+          metricName: string,
+          stat: 'Sum' | 'Average' | 'Maximum',
+          dimensions: Record<string, string>,
+        ) => periodValue(m, start, period, { namespace: PROBE_NAMESPACE, metricName, stat, dimensions }) ?? 0;
+        const own = probeDimensions(lb, cell.az);
+        const all = probeCellDimensions(lb);
+        const pc = v('ProbeCount', 'Sum', own);
+        const pf = v('ProbeFailures', 'Sum', own);
+        const lat = v('ProbeLatency', 'Average', own);
+        const pft = v('ProbeFailedTargets', 'Maximum', own);
+        const pca = v('ProbeCount', 'Sum', all);
+        const pfa = v('ProbeFailures', 'Sum', all);
+        const lata = v('ProbeLatency', 'Average', all);
+        const othersProbes = Math.max(pca - pc, 1);
+        const failure = (100 * pf) / Math.max(pc, 1);
+        const otherFailure = (100 * (pfa - pf)) / othersProbes;
+        const otherLatency = (lata * pca - lat * pc) / othersProbes;
+        const failing = failure >= d.probeFailureRateThreshold * 100 && failure >= 2 * otherFailure;
+        const slow = lat >= d.probeLatencyThresholdMs && lat >= d.latencyOutlierFactor * otherLatency;
+        return pc >= d.minProbes && (failing || slow) && pft >= d.minAffectedTargets ? 1 : 0;
       },
       metricsConfig: [{ id: 'impaired', expression: 'lib/failover.ts prober impairment expression' }],
     });

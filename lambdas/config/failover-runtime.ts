@@ -29,6 +29,9 @@ const policySchema = z.object({
     latencyThresholdMs: num(),
     latencyOutlierFactor: num(),
     probeFailureRateThreshold: fraction(),
+    probeLatencyThresholdMs: num(),
+    probePeriodSeconds: z.int().check(z.minimum(1)),
+    probeWindowPeriods: int(),
     minProbes: int(),
     minAffectedTargets: z.int().check(z.minimum(1)),
     capacityLossFraction: fraction(),
@@ -71,6 +74,9 @@ export const runtimeCellSchema = z.object({
 });
 
 /** Runtime config of the failover functions, passed as JSON in {@link FAILOVER_CONFIG_ENV}. */
+/** Probes per target in each prober round, unless configured (see `probesPerTarget` in ./failover). */
+export const DEFAULT_PROBES_PER_TARGET = 10;
+
 export const failoverRuntimeSchema = z.object({
   clusterName: z.string().check(z.minLength(1)),
   clusterArn: z.string().check(z.startsWith('arn:')),
@@ -81,6 +87,7 @@ export const failoverRuntimeSchema = z.object({
   policy: policySchema,
   healthPath: z.string().check(z.startsWith('/')),
   probeIntervalSeconds: z.int().check(z.minimum(1)),
+  probesPerTarget: z.int().check(z.minimum(1)),
   probeTimeoutMs: z.int().check(z.minimum(1)),
   runLeaseTtlMs: z.int().check(z.minimum(1000)),
 });

@@ -18,6 +18,9 @@ const detectionSchema = z
     latencyThresholdMs: positive,
     latencyOutlierFactor: positive,
     probeFailureRateThreshold: z.number().min(0).max(1),
+    probeLatencyThresholdMs: positive,
+    probePeriodSeconds: z.union([z.literal(10), z.literal(30), z.literal(60)]),
+    probeWindowPeriods: z.number().int().min(0).max(6),
     minProbes: z.number().int().nonnegative(),
     minAffectedTargets: z.number().int().min(1),
     capacityLossFraction: z.number().min(0).max(1),
@@ -84,6 +87,12 @@ export const failoverConfigSchema = z
     probeIntervalSeconds: z
       .union([z.literal(5), z.literal(10), z.literal(15), z.literal(20), z.literal(30), z.literal(60)])
       .optional(),
+    /**
+     * Probes per target in each round. More probes give the fast path's outlier test its evidence
+     * sooner: a 25% gray failure is significant over two 10-s rounds at 10 probes per target.
+     * @default 10
+     */
+    probesPerTarget: z.number().int().min(1).max(50).optional(),
     /** The health path the prober requests. @default '/' */
     healthPath: z.string().startsWith('/').optional(),
     /** Prober HTTP timeout in ms. @default 2000 */
@@ -118,6 +127,7 @@ export function resolveFailoverPolicy(config: FailoverConfig = {}): FailoverPoli
 }
 
 export {
+  DEFAULT_PROBES_PER_TARGET,
   FAILOVER_CONFIG_ENV,
   type FailoverRuntimeConfig,
   failoverRuntimeSchema,

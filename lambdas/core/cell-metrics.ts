@@ -1,5 +1,6 @@
 import type { MetricQuery, MetricSeries } from '../ports/metrics';
 import type { AzSample, PeriodSamples } from './detection';
+import type { DetectionPolicy } from './failover-policy';
 
 /**
  * The per-cell metrics detection reads, pure: which CloudWatch queries to make and how to turn
@@ -48,6 +49,7 @@ const PROBE: readonly Source[] = [
   { field: 'probes', metric: 'ProbeCount', stat: 'Sum' },
   { field: 'probeFailures', metric: 'ProbeFailures', stat: 'Sum' },
   { field: 'probeFailedTargets', metric: 'ProbeFailedTargets', stat: 'Maximum' },
+  { field: 'probeLatencyMs', metric: 'ProbeLatency', stat: 'Average' },
 ];
 
 const queryId = (cellIndex: number, field: string): string => `c${cellIndex}_${field}`;
@@ -69,6 +71,15 @@ export function probePublishedDimensions(loadBalancer: string, az: string): Reco
   return { LoadBalancer: loadBalancer, [PROBE_AZ_DIMENSION]: az };
 }
 
+/**
+ * Dimensions of the prober's whole-load-balancer totals (every AZ's probes of a round together):
+ * alarms compare an AZ with "the others" as the total minus that AZ, with a fixed number of
+ * metrics whatever the AZ count. Powertools adds `service`, giving {@link probeCellDimensions}.
+ */
+export function probePublishedTotalDimensions(loadBalancer: string): Record<string, string> {
+  return { LoadBalancer: loadBalancer };
+}
+
 /** The stored dimensions of the prober's metrics other than the AZ (for readers that add the AZ themselves). */
 export function probeCellDimensions(loadBalancer: string): Record<string, string> {
   return { service: PROBER_SERVICE, LoadBalancer: loadBalancer };
@@ -83,7 +94,7 @@ export function probeDimensions(loadBalancer: string, az: string): Record<string
   return { ...probeCellDimensions(loadBalancer), [PROBE_AZ_DIMENSION]: az };
 }
 
-/** The queries for every cell: five ALB metrics per target group and three prober metrics per AZ. */
+/** The queries for every cell: five ALB metrics per target group and four prober metrics per AZ. */
 export function cellMetricQueries(
   cells: readonly MetricCell[],
   listenerArn: string,
@@ -99,15 +110,34 @@ export function cellMetricQueries(
       stat: m.stat,
       periodSeconds,
     })),
-    ...PROBE.map((m) => ({
-      id: queryId(i, m.field),
-      namespace: PROBE_NAMESPACE,
-      metricName: m.metric,
-      dimensions: probeDimensions(loadBalancer, cell.az),
-      stat: m.stat,
-      periodSeconds,
-    })),
+    ...probeQueries(cell, i, loadBalancer, periodSeconds),
   ]);
+}
+
+function probeQueries(
+  cell: MetricCell,
+  i: number,
+  loadBalancer: string,
+  periodSeconds: number,
+): MetricQuery[] {
+  return PROBE.map((m) => ({
+    id: queryId(i, m.field),
+    namespace: PROBE_NAMESPACE,
+    metricName: m.metric,
+    dimensions: probeDimensions(loadBalancer, cell.az),
+    stat: m.stat,
+    periodSeconds,
+  }));
+}
+
+/** The prober's metrics only, for every cell (its high-resolution fast path); read with {@link seriesToPeriods}. */
+export function probeMetricQueries(
+  cells: readonly MetricCell[],
+  listenerArn: string,
+  periodSeconds: number,
+): MetricQuery[] {
+  const loadBalancer = loadBalancerDimension(listenerArn);
+  return cells.flatMap((cell, i) => probeQueries(cell, i, loadBalancer, periodSeconds));
 }
 
 /**
@@ -160,3 +190,27 @@ export const NO_HEALTHY_TARGETS_ALARM = {
   threshold: 1,
   comparison: 'LessThanThreshold',
 } as const;
+
+/**
+ * Period and M of N of the per-AZ prober alarm (`<prefix><az>-probe`), shared by lib/failover.ts
+ * and the drill's alarm mirror. With the fast path on, it breaches on every period of the fast
+ * window, so it wakes the zone-shifter as soon as the pooled window can be judged; with the fast
+ * path off, it uses the detection's M of N.
+ */
+export function probeAlarmShape(d: DetectionPolicy): {
+  periodSeconds: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+} {
+  return d.probeWindowPeriods > 0
+    ? {
+        periodSeconds: d.probePeriodSeconds,
+        evaluationPeriods: d.probeWindowPeriods,
+        datapointsToAlarm: d.probeWindowPeriods,
+      }
+    : {
+        periodSeconds: d.probePeriodSeconds,
+        evaluationPeriods: d.evaluationPeriods,
+        datapointsToAlarm: d.datapointsToAlarm,
+      };
+}

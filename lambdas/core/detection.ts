@@ -24,6 +24,8 @@ export interface AzSample {
   readonly probeFailures?: number;
   /** Prober: distinct targets failing (Maximum). */
   readonly probeFailedTargets?: number;
+  /** Prober: mean probe latency (Average), in ms. */
+  readonly probeLatencyMs?: number;
 }
 
 /** Every AZ's samples for one period. */
@@ -169,6 +171,24 @@ export function judgePeriod(az: string, period: PeriodSamples, policy: Detection
         `probe failure rate ${rate.toFixed(3)} is an outlier over threshold ${policy.probeFailureRateThreshold}`,
       );
     }
+    const latency = self.probeLatencyMs;
+    const otherLatency = median(
+      others
+        .filter(([, s]) => num(s.probes) >= policy.minProbes && s.probeLatencyMs !== undefined)
+        .map(([, s]) => num(s.probeLatencyMs)),
+    );
+    if (latency !== undefined && latency >= policy.probeLatencyThresholdMs) overThreshold = true;
+    if (
+      latency !== undefined &&
+      otherLatency !== undefined &&
+      latency >= policy.probeLatencyThresholdMs &&
+      latency >= policy.latencyOutlierFactor * otherLatency
+    ) {
+      signal = true;
+      reasons.push(
+        `probe latency ${Math.round(latency)} ms is an outlier over threshold ${policy.probeLatencyThresholdMs} ms`,
+      );
+    }
   }
   // Lost capacity: targets gone or failing health checks leave the AZ with far fewer healthy
   // targets than the others have. Requests then fail at the ALB (no TargetGroup metric) and the
@@ -275,11 +295,94 @@ export function assessAz(az: string, periods: readonly PeriodSamples[], policy: 
   };
 }
 
-/** Assesses every AZ named in `azs` over the same periods. */
+/**
+ * Pools the prober's fields of several periods into one sample per AZ: probe and failure counts
+ * add up, latency is the probe-weighted mean, failing targets the most seen in any period. The
+ * other fields are left out, so judging the pool uses the probe evidence only.
+ */
+export function poolProbePeriods(periods: readonly PeriodSamples[]): PeriodSamples | undefined {
+  if (periods.length === 0) return undefined;
+  const azs = new Set(periods.flatMap((p) => Object.keys(p.byAz)));
+  const byAz: Record<string, AzSample> = {};
+  for (const az of azs) {
+    const samples = periods.map((p) => p.byAz[az] ?? {}).filter((s) => s.probes !== undefined);
+    if (samples.length === 0) {
+      byAz[az] = {};
+      continue;
+    }
+    const probes = samples.reduce((sum, s) => sum + num(s.probes), 0);
+    const timed = samples.filter((s) => s.probeLatencyMs !== undefined && num(s.probes) > 0);
+    const timedProbes = timed.reduce((sum, s) => sum + num(s.probes), 0);
+    byAz[az] = {
+      probes,
+      probeFailures: samples.reduce((sum, s) => sum + Math.min(num(s.probeFailures), num(s.probes)), 0),
+      probeFailedTargets: Math.max(...samples.map((s) => num(s.probeFailedTargets))),
+      ...(timedProbes > 0
+        ? {
+            probeLatencyMs:
+              timed.reduce((sum, s) => sum + num(s.probeLatencyMs) * num(s.probes), 0) / timedProbes,
+          }
+        : {}),
+    };
+  }
+  return { startMs: periods[0].startMs, byAz };
+}
+
+/**
+ * The prober's fast path for one AZ: its last `probeWindowPeriods` high-resolution periods,
+ * pooled and judged as one period. Undefined when the fast path is off or a period is absent
+ * (an incomplete window is no evidence either way).
+ */
+export function judgeProbeWindow(
+  az: string,
+  probePeriods: readonly PeriodSamples[],
+  policy: DetectionPolicy,
+): PeriodVerdict | undefined {
+  const k = policy.probeWindowPeriods;
+  if (k <= 0 || probePeriods.length < k) return undefined;
+  const pooled = poolProbePeriods(probePeriods.slice(-k));
+  return pooled ? judgePeriod(az, pooled, policy) : undefined;
+}
+
+/**
+ * Folds the fast path's verdict into the one-minute assessment. A bad pooled window makes the AZ
+ * impaired now (detection took the window's length); crossing a threshold there counts as a hot
+ * period, which the regional guard reads. Otherwise the one-minute assessment stands.
+ */
+export function withProbeWindow(
+  health: AzHealth,
+  fast: PeriodVerdict | undefined,
+  policy: DetectionPolicy,
+): AzHealth {
+  if (!fast) return health;
+  const windowMs = policy.probeWindowPeriods * policy.probePeriodSeconds * 1000;
+  const hot = fast.overThreshold ? 1 : 0;
+  const overThresholdInWindow = (health.overThresholdInWindow ?? 0) + hot;
+  if (fast.verdict !== 'bad') return hot ? { ...health, overThresholdInWindow } : health;
+  return {
+    ...health,
+    status: 'impaired',
+    overThresholdInWindow,
+    detectionMs: health.status === 'impaired' ? Math.min(health.detectionMs ?? windowMs, windowMs) : windowMs,
+    goodForMs: 0,
+    why: `prober, last ${windowMs / 1000} s: ${fast.why}`,
+  };
+}
+
+/**
+ * Assesses every AZ named in `azs` over the same one-minute periods and, when given, the prober's
+ * high-resolution periods (oldest first) for its fast path.
+ */
 export function assessAzs(
   azs: readonly string[],
   periods: readonly PeriodSamples[],
   policy: DetectionPolicy,
+  probePeriods: readonly PeriodSamples[] = [],
 ): Record<string, AzHealth> {
-  return Object.fromEntries(azs.map((az) => [az, assessAz(az, periods, policy)]));
+  return Object.fromEntries(
+    azs.map((az) => [
+      az,
+      withProbeWindow(assessAz(az, periods, policy), judgeProbeWindow(az, probePeriods, policy), policy),
+    ]),
+  );
 }

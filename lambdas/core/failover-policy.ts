@@ -69,10 +69,30 @@ export interface DetectionPolicy {
    */
   readonly latencyOutlierFactor: number;
   /**
-   * Absolute threshold: failed probes / probes in the AZ.
-   * @default 0.5
+   * Absolute threshold: failed probes / probes in the AZ. Probes hit a health path from inside
+   * the VPC, which should never fail in a healthy AZ, so a low share is already a signal (the
+   * outlier test and "more than one target" still have to agree).
+   * @default 0.1
    */
   readonly probeFailureRateThreshold: number;
+  /**
+   * Absolute threshold on the AZ's mean probe latency, in ms (a health path answers in a few ms).
+   * @default 250
+   */
+  readonly probeLatencyThresholdMs: number;
+  /**
+   * The prober's fast path: the length of one of its periods (its metrics are high-resolution).
+   * @default 10
+   */
+  readonly probePeriodSeconds: number;
+  /**
+   * The prober's fast path: how many of its latest periods are pooled and judged as one, like a
+   * period (outlier, absolute threshold, more than one target). A bad pooled window makes the AZ
+   * impaired at once, without waiting for M of N one-minute periods; 0 turns the fast path off.
+   * Pooling is what gives the outlier test enough probes to be significant.
+   * @default 2
+   */
+  readonly probeWindowPeriods: number;
   /**
    * Fewer probes than this in a period: the probe signal has no evidence.
    * @default 3
@@ -229,7 +249,10 @@ export const DEFAULT_FAILOVER_POLICY: FailoverPolicy = {
     minRequests: 50,
     latencyThresholdMs: 1000,
     latencyOutlierFactor: 2,
-    probeFailureRateThreshold: 0.5,
+    probeFailureRateThreshold: 0.1,
+    probeLatencyThresholdMs: 250,
+    probePeriodSeconds: 10,
+    probeWindowPeriods: 2,
     minProbes: 3,
     minAffectedTargets: 2,
     capacityLossFraction: 0.5,

@@ -41,3 +41,34 @@ export function summarizeRound(
 export function healthyTargetCount(targets: readonly TargetHealth[]): number {
   return targets.filter((t) => t.state === 'healthy').length;
 }
+
+/** Pure: the probes, failures and probe-weighted mean latency of several AZs' rounds together. */
+export function totalOfRound(summaries: readonly RoundSummary[]): {
+  probes: number;
+  failures: number;
+  meanLatencyMs: number;
+} {
+  const probes = summaries.reduce((sum, r) => sum + r.probes, 0);
+  const failures = summaries.reduce((sum, r) => sum + r.failures, 0);
+  const latency = probes ? summaries.reduce((sum, r) => sum + r.meanLatencyMs * r.probes, 0) / probes : 0;
+  return { probes, failures, meanLatencyMs: latency };
+}
+
+/**
+ * Pure: one outcome per target for the round, from its several probes: failed when more than half
+ * of them failed. The probe state counts consecutive failed *rounds* (the task-replacer stops a
+ * task after a few), so a gray target failing a quarter of its probes is not taken for a dead one
+ * just because it is probed more often.
+ */
+export function roundOutcomes(
+  results: readonly { readonly target: string; readonly result: ProbeResult }[],
+): { ip: string; ok: boolean }[] {
+  const counts = new Map<string, { probes: number; failures: number }>();
+  for (const r of results) {
+    const c = counts.get(r.target) ?? { probes: 0, failures: 0 };
+    c.probes++;
+    if (!r.result.ok) c.failures++;
+    counts.set(r.target, c);
+  }
+  return [...counts].map(([ip, c]) => ({ ip, ok: c.failures * 2 <= c.probes }));
+}

@@ -3,6 +3,7 @@ import {
   HEALTHY_TARGETS_METRIC,
   loadBalancerDimension,
   probePublishedDimensions,
+  probePublishedTotalDimensions,
 } from '../core/cell-metrics';
 import { describeParseError, scheduledEventSchema } from '../core/failover-events';
 import { foldProbeResults, type ProbeState, parseProbeState, probeStateKey } from '../core/probe-state';
@@ -13,7 +14,14 @@ import type { Log } from '../ports/log';
 import type { MetricSink } from '../ports/metrics';
 import type { ObjectStore } from '../ports/object-store';
 import { errorText } from '../shell/failover-io';
-import { healthyTargetCount, type RoundSummary, summarizeRound, targetsToProbe } from './decide';
+import {
+  healthyTargetCount,
+  type RoundSummary,
+  roundOutcomes,
+  summarizeRound,
+  targetsToProbe,
+  totalOfRound,
+} from './decide';
 
 /** Ports and config of the zonal prober. */
 export interface ZonalProberDeps {
@@ -48,18 +56,33 @@ export function createZonalProberHandler(deps: ZonalProberDeps) {
   const intervalMs = config.probeIntervalSeconds * 1000;
   const roundsPerRun = Math.max(1, Math.floor(60_000 / intervalMs));
 
+  // Several probes per target and round: the fast path pools two rounds, and a 25% gray failure
+  // needs a few dozen probes per AZ to be a significant outlier (see DetectionPolicy).
   async function probeAz(targets: readonly TargetHealth[]) {
+    const probed = targetsToProbe(targets);
     return Promise.all(
-      targetsToProbe(targets).map(async (t) => {
-        let result: ProbeResult;
-        try {
-          result = await deps.probe.probe(t.id, t.port, config.healthPath, config.probeTimeoutMs);
-        } catch (error) {
-          result = { ok: false, latencyMs: config.probeTimeoutMs, error: errorText(error) };
-        }
-        return { target: t.id, result };
-      }),
+      Array.from({ length: config.probesPerTarget }, () => probed)
+        .flat()
+        .map(async (t) => {
+          let result: ProbeResult;
+          try {
+            result = await deps.probe.probe(t.id, t.port, config.healthPath, config.probeTimeoutMs);
+          } catch (error) {
+            result = { ok: false, latencyMs: config.probeTimeoutMs, error: errorText(error) };
+          }
+          return { target: t.id, result };
+        }),
     );
+  }
+
+  /** The round's totals over every AZ: the alarms' "other AZs" are these minus the AZ's own. */
+  function publishTotals(summaries: readonly RoundSummary[]) {
+    const total = totalOfRound(summaries);
+    if (total.probes === 0) return;
+    const dims = probePublishedTotalDimensions(loadBalancer);
+    deps.metrics.put('ProbeCount', total.probes, 'Count', dims);
+    deps.metrics.put('ProbeFailures', total.failures, 'Count', dims);
+    deps.metrics.put('ProbeLatency', total.meanLatencyMs, 'Milliseconds', dims);
   }
 
   return async function zonalProberHandler(
@@ -108,6 +131,7 @@ export function createZonalProberHandler(deps: ZonalProberDeps) {
     let rounds = 0;
     for (let round = 0; round < roundsPerRun; round++) {
       if (context && context.getRemainingTimeInMillis() < config.probeTimeoutMs + 2_000) break;
+      const roundSummaries: Record<string, RoundSummary> = {};
       await Promise.all(
         config.cells.map(async (cell) => {
           if (round > 0) fresh.set(cell.az, await readTargets(cell));
@@ -116,8 +140,11 @@ export function createZonalProberHandler(deps: ZonalProberDeps) {
           const results = await probeAz(targets);
           const summary = summarizeRound(results);
           lastRound[cell.az] = summary;
+          roundSummaries[cell.az] = summary;
           const failing = failedInRun.get(cell.az)!;
-          for (const r of results) if (!r.result.ok) failing.add(r.target);
+          // A slow target is affected too: a latency-only gray failure fails no probe.
+          const slowMs = config.policy.detection.probeLatencyThresholdMs;
+          for (const r of results) if (!r.result.ok || r.result.latencyMs >= slowMs) failing.add(r.target);
           // Powertools adds `service` (PROBER_SERVICE); readers query probeDimensions().
           const dims = probePublishedDimensions(loadBalancer, cell.az);
           deps.metrics.put('ProbeCount', summary.probes, 'Count', dims);
@@ -131,7 +158,7 @@ export function createZonalProberHandler(deps: ZonalProberDeps) {
             cell.az,
             foldProbeResults(
               states.get(cell.az),
-              results.map((r) => ({ ip: r.target, ok: r.result.ok })),
+              roundOutcomes(results),
               clock.nowMs(),
             ),
           );
@@ -143,6 +170,7 @@ export function createZonalProberHandler(deps: ZonalProberDeps) {
           }
         }),
       );
+      publishTotals(Object.values(roundSummaries));
       deps.metrics.flush();
       rounds++;
       if (round < roundsPerRun - 1) {

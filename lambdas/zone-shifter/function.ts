@@ -1,6 +1,6 @@
 import type { FailoverRuntimeConfig } from '../config/failover-runtime';
 import type { AuditAction } from '../core/audit-record';
-import { cellMetricQueries, seriesToPeriods } from '../core/cell-metrics';
+import { cellMetricQueries, probeMetricQueries, seriesToPeriods } from '../core/cell-metrics';
 import { type AzHealth, assessAzs } from '../core/detection';
 import {
   describeParseError,
@@ -95,7 +95,20 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
       config.cells.map((c) => c.az),
       samples,
       d,
+      await gatherProbeWindow(nowMs),
     );
+  }
+
+  /** The prober's last complete high-resolution periods (its fast path); none when it is off. */
+  async function gatherProbeWindow(nowMs: number) {
+    const d = policy.detection;
+    if (d.probeWindowPeriods <= 0) return [];
+    const periodMs = d.probePeriodSeconds * 1000;
+    const endMs = Math.floor(nowMs / periodMs) * periodMs;
+    const startMs = endMs - d.probeWindowPeriods * periodMs;
+    const queries = probeMetricQueries(config.cells, config.listenerArn, d.probePeriodSeconds);
+    const series = await deps.metricReader.getMetricData(queries, startMs, endMs);
+    return seriesToPeriods(config.cells, series, startMs, endMs, d.probePeriodSeconds);
   }
 
   /** A cell's target counts now; undefined when target health cannot be read (decide ignores it). */

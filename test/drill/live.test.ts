@@ -46,6 +46,7 @@ const target: LiveTarget = {
     policy: resolveFailoverPolicy({}),
     healthPath: '/',
     probeIntervalSeconds: 10,
+    probesPerTarget: 1,
     probeTimeoutMs: 2000,
     runLeaseTtlMs: 50_000,
   },

@@ -31,6 +31,11 @@ describe('failover config', () => {
     [{ zoneShift: { equalWeight: 1000 } }, /equalWeight/],
     [{ guard: { minHealthyPercent: 'mine' } }, /minHealthyPercent/],
     [{ unknown: 1 }, /unknown/i],
+    [{ probesPerTarget: 0 }, /probesPerTarget/],
+    [{ probesPerTarget: 51 }, /probesPerTarget/],
+    [{ detection: { probeWindowPeriods: 7 } }, /probeWindowPeriods/],
+    [{ detection: { probePeriodSeconds: 5 } }, /probePeriodSeconds/],
+    [{ detection: { probeLatencyThresholdMs: 0 } }, /probeLatencyThresholdMs/],
   ])('GIVEN %j WHEN validated THEN rejected with a message naming the field', (input, message) => {
     const result = failoverConfigSchema.safeParse(input);
     expect(result.success).toBe(false);

@@ -3,8 +3,10 @@ import {
   NO_HEALTHY_TARGETS_ALARM,
   PROBE_NAMESPACE,
   PROBER_SERVICE,
+  probeAlarmShape,
   probeDimensions,
 } from '../../lambdas/core/cell-metrics';
+import { DEFAULT_FAILOVER_POLICY } from '../../lambdas/core/failover-policy';
 import { ZONE_SHIFTER_LEASE_KEY } from '../../lambdas/zone-shifter/shift-state';
 import { UNSCOPED_ACTIONS } from '../../lib/failover';
 import {
@@ -87,10 +89,13 @@ describe('failover construct', () => {
     expect(alarms.map(([, p]) => p.AlarmName).sort()).toEqual(
       AZS.flatMap((az) => [`Bulkhead-az-${az}-alb`, `Bulkhead-az-${az}-probe`]).sort(),
     );
+    const shape = probeAlarmShape(DEFAULT_FAILOVER_POLICY.detection);
     for (const [, p] of alarms) {
+      const probe = String(p.AlarmName).endsWith('-probe');
       expect(p).toMatchObject({
-        EvaluationPeriods: 5,
-        DatapointsToAlarm: 3,
+        // ALB: M of N one-minute periods; prober: every period of its fast window (2 of 2 × 10 s).
+        EvaluationPeriods: probe ? shape.evaluationPeriods : 5,
+        DatapointsToAlarm: probe ? shape.datapointsToAlarm : 3,
         Threshold: 1,
         TreatMissingData: 'notBreaching',
       });
@@ -120,9 +125,25 @@ describe('failover construct', () => {
       alb.Metrics.filter((m: CfnProps) => m.MetricStat).every((m: CfnProps) => m.MetricStat.Period === 60),
     ).toBe(true);
     const [, probe] = alarms.find(([, p]) => p.AlarmName === 'Bulkhead-az-us-east-1a-probe')!;
-    expect(
-      probe.Metrics.filter((m: CfnProps) => m.MetricStat).every((m: CfnProps) => m.MetricStat.Period === 10),
-    ).toBe(true);
+    expect(shape).toEqual({ periodSeconds: 10, evaluationPeriods: 2, datapointsToAlarm: 2 });
+    const probeMetrics = probe.Metrics.filter((m: CfnProps) => m.MetricStat);
+    expect(probeMetrics.every((m: CfnProps) => m.MetricStat.Period === 10)).toBe(true);
+    // The AZ's own four metrics and the load balancer's three totals: the same count for any number
+    // of AZs, so a 5-AZ stack stays under CloudWatch's 10 metrics per alarm.
+    expect(probeMetrics.map((m: CfnProps) => m.MetricStat.Metric.MetricName).sort()).toEqual(
+      [
+        'ProbeCount',
+        'ProbeCount',
+        'ProbeFailedTargets',
+        'ProbeFailures',
+        'ProbeFailures',
+        'ProbeLatency',
+        'ProbeLatency',
+      ].sort(),
+    );
+    const expression = probe.Metrics.find((m: CfnProps) => m.Expression).Expression as string;
+    expect(expression).toContain('>= 10)'); // 10% of probes failing
+    expect(expression).toContain('>= 250)'); // or a 250 ms mean probe latency
   });
 
   test('GIVEN 3 AZs WHEN synthesized THEN one no-healthy-target alarm per AZ on the prober metric, 10-s periods, M of N from the shared definition', () => {

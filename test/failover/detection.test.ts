@@ -1,4 +1,13 @@
-import { assessAz, chiSquared2x2, judgePeriod, type PeriodSamples } from '../../lambdas/core/detection';
+import fc from 'fast-check';
+import {
+  assessAz,
+  assessAzs,
+  chiSquared2x2,
+  judgePeriod,
+  judgeProbeWindow,
+  type PeriodSamples,
+  poolProbePeriods,
+} from '../../lambdas/core/detection';
 import { policyWith } from './fixtures';
 
 const policy = policyWith().detection;
@@ -159,5 +168,152 @@ describe('detection: M of N', () => {
     expect(result.status).toBe('healthy');
     expect(result.goodForMs).toBe(7 * 60_000);
     expect(result.why).toMatch(/5xx rate/);
+  });
+});
+
+describe('detection: the prober fast path (pooled high-resolution periods)', () => {
+  // One 10-s round at 10 probes per target, 2 targets per AZ.
+  const round = { probes: 20, probeFailures: 0, probeFailedTargets: 0, probeLatencyMs: 40 };
+  const rounds = (...byAz: PeriodSamples['byAz'][]): PeriodSamples[] =>
+    byAz.map((b, i) => period(b, i * 10_000));
+  const gray = { probes: 20, probeFailures: 5, probeFailedTargets: 2, probeLatencyMs: 340 };
+
+  test.each([
+    [
+      'healthy everywhere',
+      [
+        { a: round, b: round, c: round },
+        { a: round, b: round, c: round },
+      ],
+      'good',
+      /within/,
+    ],
+    [
+      '25% failing on two targets for two rounds',
+      [
+        { a: gray, b: round, c: round },
+        { a: gray, b: round, c: round },
+      ],
+      'bad',
+      /probe failure rate 0.250 is an outlier.*2 targets/,
+    ],
+    [
+      '25% failing but on one target only',
+      [
+        { a: { ...gray, probeFailedTargets: 1 }, b: round, c: round },
+        { a: { ...gray, probeFailedTargets: 1 }, b: round, c: round },
+      ],
+      'good',
+      /only 1 target/,
+    ],
+    [
+      '20% failing in two AZs (regional): not an outlier against the pool',
+      [
+        { a: { ...gray, probeFailures: 4 }, b: { ...gray, probeFailures: 4 }, c: round },
+        { a: { ...gray, probeFailures: 4 }, b: { ...gray, probeFailures: 4 }, c: round },
+      ],
+      'good',
+      /within/,
+    ],
+    [
+      'one bad round after a clean one: under the threshold once pooled',
+      [
+        { a: round, b: round, c: round },
+        { a: { ...gray, probeFailures: 3 }, b: round, c: round },
+      ],
+      'good',
+      /within/,
+    ],
+    [
+      'slow only (latency-only gray failure), two targets slow',
+      [
+        { a: { ...round, probeLatencyMs: 600, probeFailedTargets: 2 }, b: round, c: round },
+        { a: { ...round, probeLatencyMs: 600, probeFailedTargets: 2 }, b: round, c: round },
+      ],
+      'bad',
+      /probe latency 600 ms is an outlier over threshold 250 ms/,
+    ],
+  ] as const)(
+    'GIVEN %s WHEN the window is judged THEN the expected verdict and reason',
+    (_name, periods, verdict, why) => {
+      const result = judgeProbeWindow('a', rounds(...periods), policy)!;
+      expect(result.verdict).toBe(verdict);
+      expect(result.why).toMatch(why);
+    },
+  );
+
+  test('GIVEN rounds of different sizes WHEN pooled THEN counts add up, latency is probe-weighted, failing targets the most seen', () => {
+    const pooled = poolProbePeriods(
+      rounds(
+        { a: { probes: 10, probeFailures: 1, probeFailedTargets: 1, probeLatencyMs: 100 } },
+        { a: { probes: 30, probeFailures: 3, probeFailedTargets: 2, probeLatencyMs: 20 } },
+      ),
+    )!;
+    expect(pooled.byAz.a).toEqual({
+      probes: 40,
+      probeFailures: 4,
+      probeFailedTargets: 2,
+      probeLatencyMs: 40,
+    });
+  });
+
+  test('GIVEN the fast path off or too few periods WHEN judged THEN no verdict', () => {
+    const two = rounds({ a: gray, b: round, c: round }, { a: gray, b: round, c: round });
+    expect(judgeProbeWindow('a', two, { ...policy, probeWindowPeriods: 0 })).toBeUndefined();
+    expect(judgeProbeWindow('a', two.slice(1), policy)).toBeUndefined();
+  });
+
+  test('GIVEN a bad window WHEN folded into a healthy one-minute assessment THEN impaired now, detection = the window, why names the prober', () => {
+    const minutes = Array.from({ length: 5 }, (_, i) =>
+      period({ a: healthy, b: healthy, c: healthy }, i * 60_000),
+    );
+    const fast = rounds({ a: gray, b: round, c: round }, { a: gray, b: round, c: round });
+    const health = assessAzs(['a', 'b', 'c'], minutes, policy, fast);
+    expect(health.a).toMatchObject({ status: 'impaired', detectionMs: 20_000, goodForMs: 0 });
+    expect(health.a.why).toMatch(/^prober, last 20 s: probe failure rate/);
+    expect(health.b.status).toBe('healthy');
+    expect(assessAzs(['a', 'b', 'c'], minutes, policy).a.status).toBe('healthy');
+  });
+
+  test('GIVEN another AZ over the threshold in the window WHEN folded THEN it counts as hot for the regional guard', () => {
+    const minutes = Array.from({ length: 5 }, (_, i) =>
+      period({ a: healthy, b: healthy, c: healthy }, i * 60_000),
+    );
+    const fast = rounds(
+      { a: gray, b: { ...round, probeFailures: 3 }, c: round },
+      { a: gray, b: { ...round, probeFailures: 3 }, c: round },
+    );
+    const health = assessAzs(['a', 'b', 'c'], minutes, policy, fast);
+    expect(health.b.status).toBe('healthy');
+    expect(health.b.overThresholdInWindow).toBe(1);
+    expect(health.c.overThresholdInWindow ?? 0).toBe(0);
+  });
+
+  test('property: a window that is not bad never changes the status, and a bad one always makes the AZ impaired', () => {
+    const sample = fc.record({
+      probes: fc.integer({ min: 0, max: 60 }),
+      probeFailures: fc.integer({ min: 0, max: 60 }),
+      probeFailedTargets: fc.integer({ min: 0, max: 4 }),
+      probeLatencyMs: fc.integer({ min: 1, max: 2000 }),
+    });
+    const byAz = fc.record({ a: sample, b: sample, c: sample });
+    fc.assert(
+      fc.property(
+        fc.array(byAz, { minLength: 2, maxLength: 2 }),
+        fc.constantFrom('healthy', 'gray'),
+        (fast, kind) => {
+          const minute = kind === 'healthy' ? healthy : { ...healthy, faults: 300, unhealthyHosts: 2 };
+          const minutes = Array.from({ length: 5 }, (_, i) =>
+            period({ a: minute, b: healthy, c: healthy }, i * 60_000),
+          );
+          const windows = rounds(...fast);
+          const slow = assessAz('a', minutes, policy);
+          const folded = assessAzs(['a', 'b', 'c'], minutes, policy, windows).a;
+          const verdict = judgeProbeWindow('a', windows, policy)!;
+          if (verdict.verdict === 'bad') expect(folded.status).toBe('impaired');
+          else expect(folded.status).toBe(slow.status);
+        },
+      ),
+    );
   });
 });

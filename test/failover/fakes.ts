@@ -132,6 +132,7 @@ export function runtimeConfig(
     policy,
     healthPath: '/health',
     probeIntervalSeconds: 10,
+    probesPerTarget: 1,
     probeTimeoutMs: 2000,
     runLeaseTtlMs: 50_000,
   };

@@ -272,7 +272,11 @@ describe('zone-shifter handler on mocked AWS', () => {
   test('GIVEN GetMetricData throttled once WHEN a run reads metrics THEN it retries and still evacuates', async () => {
     cw.on(GetMetricDataCommand).rejectsOnce(throttle()).callsFake(metricsFake(0));
     const result = await handler(events.alarm('ev-1', 'Bulkhead-az-us-east-1a-alb'));
-    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
+    // The one-minute read twice (throttled, then retried), then the prober's 10-s fast-path read.
+    const periods = cw
+      .commandCalls(GetMetricDataCommand)
+      .map((c) => c.args[0].input.MetricDataQueries?.[0]?.MetricStat?.Period);
+    expect(periods).toEqual([60, 60, 10]);
     expect(result.decision).toBe('evacuate');
   });
 });

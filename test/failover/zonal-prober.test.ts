@@ -5,7 +5,12 @@ import { NodeHttpProbe } from '../../lambdas/adapters/node/http-probe';
 import { parseProbeState, probeStateKey } from '../../lambdas/core/probe-state';
 import type { HttpProbe } from '../../lambdas/ports/http-probe';
 import { RecordingLog } from '../../lambdas/ports/log';
-import { healthyTargetCount, summarizeRound } from '../../lambdas/zonal-prober/decide';
+import {
+  healthyTargetCount,
+  roundOutcomes,
+  summarizeRound,
+  totalOfRound,
+} from '../../lambdas/zonal-prober/decide';
 import { createZonalProberHandler } from '../../lambdas/zonal-prober/function';
 import { RecordingMetricSink } from '../recording-metric-sink';
 import { AZS, type Call, events, FakeLoadBalancer, ManualClock, runtimeConfig } from './fakes';
@@ -183,5 +188,92 @@ describe('NodeHttpProbe on loopback', () => {
     const closed = await probe.probe('127.0.0.1', 1, '/health', 1000);
     expect(closed.ok).toBe(false);
     expect(closed.error).toBeDefined();
+  });
+});
+
+describe('zonal prober: several probes per target', () => {
+  test.each([
+    { name: 'all ok', fails: 0, of: 10, ok: true },
+    { name: 'a quarter failing (gray)', fails: 3, of: 10, ok: true },
+    { name: 'exactly half failing', fails: 5, of: 10, ok: true },
+    { name: 'most failing', fails: 6, of: 10, ok: false },
+    { name: 'the only probe failing', fails: 1, of: 1, ok: false },
+  ])('GIVEN $name ($fails of $of) WHEN the round is folded per target THEN ok=$ok', ({ fails, of, ok }) => {
+    const results = Array.from({ length: of }, (_, i) => ({
+      target: '10.0.0.1',
+      result: i < fails ? { ok: false, status: 503, latencyMs: 5 } : { ok: true, status: 200, latencyMs: 5 },
+    }));
+    expect(roundOutcomes(results)).toEqual([{ ip: '10.0.0.1', ok }]);
+  });
+
+  test('GIVEN per-AZ rounds WHEN totalled THEN probes and failures add up and latency is probe-weighted', () => {
+    const r = (probes: number, failures: number, meanLatencyMs: number) => ({
+      probes,
+      failures,
+      failedTargets: 0,
+      successRate: 0,
+      meanLatencyMs,
+    });
+    expect(totalOfRound([r(20, 5, 340), r(20, 0, 40), r(0, 0, 0)])).toEqual({
+      probes: 40,
+      failures: 5,
+      meanLatencyMs: 190,
+    });
+    expect(totalOfRound([])).toEqual({ probes: 0, failures: 0, meanLatencyMs: 0 });
+  });
+
+  test('GIVEN 3 probes per target, a target failing one in three and a slow one WHEN a run probes THEN 3× the probes, load-balancer totals, slow counted as affected, and no failed round', async () => {
+    const clock = new ManualClock(T0);
+    const store = new MemoryObjectStore(() => clock.now);
+    const loadBalancer = new FakeLoadBalancer([], AZS.slice(0, 2));
+    loadBalancer.targets.set(tgArn(AZS[0]), [
+      { id: '10.0.0.10', port: 8080, state: 'healthy' },
+      { id: '10.0.0.11', port: 8080, state: 'healthy' },
+    ]);
+    loadBalancer.targets.set(tgArn(AZS[1]), [{ id: '10.0.1.10', port: 8080, state: 'healthy' }]);
+    const seen = new Map<string, number>();
+    const probe: HttpProbe = {
+      async probe(ip) {
+        const n = (seen.get(ip) ?? 0) + 1;
+        seen.set(ip, n);
+        if (ip === '10.0.0.10')
+          return n % 3 === 0
+            ? { ok: false, status: 503, latencyMs: 5 }
+            : { ok: true, status: 200, latencyMs: 5 };
+        if (ip === '10.0.0.11') return { ok: true, status: 200, latencyMs: 400 };
+        return { ok: true, status: 200, latencyMs: 5 };
+      },
+    };
+    const metrics = new RecordingMetricSink();
+    const handler = createZonalProberHandler({
+      loadBalancer,
+      probe,
+      metrics,
+      store,
+      clock,
+      log: new RecordingLog(),
+      config: { ...runtimeConfig(2), probesPerTarget: 3 },
+      sleep: async (ms) => {
+        clock.now += ms;
+      },
+    });
+    const result = await handler(events.schedule('tick-1'));
+    expect(result.rounds).toBe(6);
+    expect([...seen.values()]).toEqual([18, 18, 18]);
+    const az = (name: string) =>
+      metrics.puts
+        .filter((v) => v.name === name && v.dimensions?.AvailabilityZone === AZS[0])
+        .map((v) => v.value);
+    expect(az('ProbeCount')).toEqual([6, 6, 6, 6, 6, 6]);
+    expect(az('ProbeFailures')).toEqual([1, 1, 1, 1, 1, 1]);
+    // One target failing now and then, one slow (over the 250-ms probe latency threshold): both affected.
+    expect(az('ProbeFailedTargets')).toEqual([2, 2, 2, 2, 2, 2]);
+    const totals = metrics.puts.filter((v) => v.dimensions && !('AvailabilityZone' in v.dimensions));
+    expect(totals.filter((v) => v.name === 'ProbeCount').map((v) => v.value)).toEqual([9, 9, 9, 9, 9, 9]);
+    expect(totals.find((v) => v.name === 'ProbeCount')?.dimensions).toEqual({
+      LoadBalancer: 'app/bulkhead/50dc6c495c0c9188',
+    });
+    const state = parseProbeState((await store.get(probeStateKey(AZS[0])))?.body);
+    expect(state?.consecutiveFailures).toEqual({ '10.0.0.10': 0, '10.0.0.11': 0 });
   });
 });
