@@ -154,14 +154,7 @@ export function createZonalProberHandler(deps: ZonalProberDeps) {
           deps.metrics.put('ProbeLatency', summary.meanLatencyMs, 'Milliseconds', dims);
           if (fresh.get(cell.az))
             deps.metrics.put(HEALTHY_TARGETS_METRIC, healthyTargetCount(targets), 'Count', dims);
-          states.set(
-            cell.az,
-            foldProbeResults(
-              states.get(cell.az),
-              roundOutcomes(results),
-              clock.nowMs(),
-            ),
-          );
+          states.set(cell.az, foldProbeResults(states.get(cell.az), roundOutcomes(results), clock.nowMs()));
           if (summary.failures > 0) {
             log.warn('probes failed', {
               az: cell.az,
