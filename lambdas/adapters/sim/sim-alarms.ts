@@ -1,6 +1,6 @@
-import { type AlarmState, alarmStateChangeEvent, alarmTimestamp, type EventOrigin } from './aws-events';
-import type { SimEventBus } from './sim-event-bus';
+import { type AlarmState, alarmStateChangeEvent, alarmTimestamp } from './aws-events';
 import type { SimMetricStore } from './sim-metric-store';
+import type { SimContext } from './sim-types';
 
 /** A CloudWatch alarm the region evaluates, M of N datapoints. */
 export interface SimAlarmDefinition {
@@ -34,16 +34,9 @@ interface SimAlarm {
 }
 
 /** What {@link SimAlarms} needs from the rest of the region. */
-export interface SimAlarmsDeps {
-  readonly region: string;
-  readonly account: string;
+export interface SimAlarmsDeps extends Pick<SimContext, 'region' | 'account' | 'nowMs' | 'bus' | 'origin'> {
   /** The store alarms read their metrics from. */
   readonly metrics: SimMetricStore;
-  /** Where state changes go, as "CloudWatch Alarm State Change" events. */
-  readonly bus: SimEventBus;
-  readonly nowMs: () => number;
-  /** The envelope of the next event (its id comes from the region's id stream). */
-  readonly origin: () => EventOrigin;
 }
 
 /**

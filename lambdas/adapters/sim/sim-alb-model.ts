@@ -1,8 +1,9 @@
 import type { TaskStatus } from '../../ports/ecs';
 import type { TargetGroupWeight, TargetHealth, TargetState } from '../../ports/load-balancer';
 import type { Prng } from './prng';
+import { emptyAccumulator, type PeriodAccumulator, publishAlbPeriod } from './sim-alb-metrics';
 import type { SimMetricStore } from './sim-metric-store';
-import type { AzFault, SimTargetGroupOptions, TrafficTick } from './sim-types';
+import type { AzFault, SimContext, SimTargetGroupOptions, TrafficTick } from './sim-types';
 import type { HealthCheckSettings, SimTiming } from './timing';
 
 interface SimTarget {
@@ -33,25 +34,10 @@ interface SimTargetGroup {
   acc: PeriodAccumulator;
 }
 
-interface PeriodAccumulator {
-  requests: number;
-  target2xx: number;
-  target5xx: number;
-  elb5xx: number;
-  latencySum: number;
-  latencyCount: number;
-  latencyMin: number;
-  latencyMax: number;
-  healthy: number[];
-  unhealthy: number[];
-}
-
 interface SimListener {
   readonly arn: string;
   weights: TargetGroupWeight[];
 }
-
-const ALB_NAMESPACE = 'AWS/ApplicationELB';
 
 /** One change of a target's health, as the ALB saw it. */
 export interface TargetTransition {
@@ -73,23 +59,16 @@ export interface TargetTask {
 }
 
 /** What {@link SimAlbModel} needs from the rest of the region. */
-export interface SimAlbModelDeps {
-  readonly region: string;
-  readonly account: string;
-  readonly timing: SimTiming;
-  readonly nowMs: () => number;
+export interface SimAlbModelDeps
+  extends Pick<SimContext, 'region' | 'account' | 'timing' | 'nowMs' | 'ids' | 'faults'> {
   /** Where the ALB publishes its CloudWatch metrics. */
   readonly metrics: SimMetricStore;
-  /** The region's id stream (ARNs, the load balancer's id). */
-  readonly ids: Prng;
   /** Draws of health checks (gray failures, the first checks' spread). */
   readonly health: Prng;
   /** Draws of traffic (request counts, gray failures' errors). */
   readonly traffic: Prng;
   /** Requests one task serves per second before it saturates. */
   readonly taskCapacityRps: number;
-  /** The faults in effect, by AZ. */
-  readonly faults: ReadonlyMap<string, AzFault>;
   /** The task behind a target, by ARN. */
   readonly taskOf: (taskArn: string) => TargetTask | undefined;
   /** ECS's reaction to a target that stayed unhealthy for `ecsUnhealthyStopDelayS`: replace its task. */
@@ -100,7 +79,7 @@ export interface SimAlbModelDeps {
  * The simulated Application Load Balancer: one weighted listener, target groups with health checks
  * and deregistration delay, the traffic model (each second's requests split by listener weight, then
  * over a group's routable targets, under the AZ faults) and the metrics CloudWatch receives from the
- * ALB. The ECS model registers, drains and deregisters its tasks' targets here.
+ * ALB ({@link publishAlbPeriod}). The ECS model registers, drains and deregisters its tasks' targets here.
  */
 export class SimAlbModel {
   /** Requests per second offered to the ALB. */
@@ -496,141 +475,19 @@ export class SimAlbModel {
 
   /** Publishes one ALB metric period per target group, as CloudWatch receives them from the ALB. */
   private publishAlbMetrics(startMs: number, endMs: number): void {
-    const visibleAt = endMs + this.timing.albMetricDelayS * 1000;
-    // HTTPCode_ELB_5XX_Count has no TargetGroup dimension: it is the load balancer's.
-    let elb5xx = this.elb5xxNoTarget;
-    for (const tg of this.targetGroups.values()) elb5xx += tg.acc.elb5xx;
+    const targetGroups = [...this.targetGroups.values()];
+    publishAlbPeriod(this.metrics, {
+      startMs,
+      visibleAt: endMs + this.timing.albMetricDelayS * 1000,
+      loadBalancer: this.loadBalancerDimension,
+      elb5xxNoTarget: this.elb5xxNoTarget,
+      targetGroups,
+      requestTimeoutMs: this.timing.requestTimeoutMs,
+    });
+    // The next period counts from zero.
     this.elb5xxNoTarget = 0;
-    // By LoadBalancer + AvailabilityZone too: that AZ is the ALB node's, and DNS spreads clients
-    // evenly over the nodes, so each node's share is even (cross-zone routing sends them anywhere).
-    const nodeAzs = [...new Set([...this.targetGroups.values()].flatMap((tg) => (tg.az ? [tg.az] : [])))];
-    if (elb5xx > 0)
-      for (const [i, az] of nodeAzs.entries()) {
-        const share = Math.floor(elb5xx / nodeAzs.length) + (i < elb5xx % nodeAzs.length ? 1 : 0);
-        if (share > 0)
-          this.metrics.publish(
-            {
-              namespace: ALB_NAMESPACE,
-              metricName: 'HTTPCode_ELB_5XX_Count',
-              dimensions: { LoadBalancer: this.loadBalancerDimension, AvailabilityZone: az },
-            },
-            startMs,
-            { sum: share, count: 1, min: share, max: share },
-            visibleAt,
-          );
-      }
-    if (elb5xx > 0)
-      this.metrics.publish(
-        {
-          namespace: ALB_NAMESPACE,
-          metricName: 'HTTPCode_ELB_5XX_Count',
-          dimensions: { LoadBalancer: this.loadBalancerDimension },
-        },
-        startMs,
-        { sum: elb5xx, count: 1, min: elb5xx, max: elb5xx },
-        visibleAt,
-      );
-    // The load balancer's own aggregates (LoadBalancer dimension only), as alarms compare a cell with them.
-    const lbDims = { LoadBalancer: this.loadBalancerDimension };
-    let lbRequests = 0;
-    let lbTarget5xx = 0;
-    let lbLatencySum = 0;
-    let lbLatencyCount = 0;
-    for (const tg of this.targetGroups.values()) {
-      lbRequests += tg.acc.requests;
-      lbTarget5xx += tg.acc.target5xx;
-      lbLatencySum += tg.acc.latencySum;
-      lbLatencyCount += tg.acc.latencyCount;
-    }
-    for (const [metricName, value] of [
-      ['RequestCount', lbRequests],
-      ['HTTPCode_Target_5XX_Count', lbTarget5xx],
-    ] as const)
-      if (value > 0)
-        this.metrics.publish(
-          { namespace: ALB_NAMESPACE, metricName, dimensions: lbDims },
-          startMs,
-          { sum: value, count: 1, min: value, max: value },
-          visibleAt,
-        );
-    if (lbLatencyCount > 0)
-      this.metrics.publish(
-        { namespace: ALB_NAMESPACE, metricName: 'TargetResponseTime', dimensions: lbDims },
-        startMs,
-        { sum: lbLatencySum / 1000, count: lbLatencyCount, min: 0, max: this.timing.requestTimeoutMs / 1000 },
-        visibleAt,
-      );
-    for (const tg of this.targetGroups.values()) {
-      const a = tg.acc;
-      tg.acc = emptyAccumulator();
-      const dimSets: Record<string, string>[] = [
-        { TargetGroup: tg.dimension, LoadBalancer: this.loadBalancerDimension },
-        ...(tg.az
-          ? [{ TargetGroup: tg.dimension, LoadBalancer: this.loadBalancerDimension, AvailabilityZone: tg.az }]
-          : []),
-      ];
-      const count = (name: string, value: number) => {
-        // The ALB reports count metrics only for periods where they are non-zero.
-        if (value <= 0) return;
-        for (const dimensions of dimSets)
-          this.metrics.publish(
-            { namespace: ALB_NAMESPACE, metricName: name, dimensions },
-            startMs,
-            { sum: value, count: 1, min: value, max: value },
-            visibleAt,
-          );
-      };
-      count('RequestCount', a.requests);
-      count('HTTPCode_Target_2XX_Count', a.target2xx);
-      count('HTTPCode_Target_5XX_Count', a.target5xx);
-      for (const dimensions of dimSets) {
-        if (a.latencyCount > 0)
-          this.metrics.publish(
-            { namespace: ALB_NAMESPACE, metricName: 'TargetResponseTime', dimensions },
-            startMs,
-            {
-              sum: a.latencySum / 1000,
-              count: a.latencyCount,
-              min: a.latencyMin / 1000,
-              max: a.latencyMax / 1000,
-            },
-            visibleAt,
-          );
-        for (const [name, samples] of [
-          ['HealthyHostCount', a.healthy],
-          ['UnHealthyHostCount', a.unhealthy],
-        ] as const) {
-          if (samples.length === 0) continue;
-          this.metrics.publish(
-            { namespace: ALB_NAMESPACE, metricName: name, dimensions },
-            startMs,
-            {
-              sum: samples.reduce((x, y) => x + y, 0),
-              count: samples.length,
-              min: Math.min(...samples),
-              max: Math.max(...samples),
-            },
-            visibleAt,
-          );
-        }
-      }
-    }
+    for (const tg of targetGroups) tg.acc = emptyAccumulator();
   }
-}
-
-function emptyAccumulator(): PeriodAccumulator {
-  return {
-    requests: 0,
-    target2xx: 0,
-    target5xx: 0,
-    elb5xx: 0,
-    latencySum: 0,
-    latencyCount: 0,
-    latencyMin: Number.POSITIVE_INFINITY,
-    latencyMax: 0,
-    healthy: [],
-    unhealthy: [],
-  };
 }
 
 /** Splits `n` requests by weights with the largest-remainder method (deterministic, sums to n). */

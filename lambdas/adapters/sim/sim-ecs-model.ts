@@ -3,7 +3,7 @@ import { type EventOrigin, taskStateChangeEvent } from './aws-events';
 import type { Prng } from './prng';
 import type { SimAlbModel, TargetTask } from './sim-alb-model';
 import type { SimEventBus } from './sim-event-bus';
-import type { AzFault, SimServiceOptions, TaskDefinitionBehaviour } from './sim-types';
+import type { AzFault, SimContext, SimServiceOptions, TaskDefinitionBehaviour } from './sim-types';
 import type { SimTiming } from './timing';
 
 interface SimTaskDefinition {
@@ -70,25 +70,13 @@ interface SimTask {
 }
 
 /** What {@link SimEcsModel} needs from the rest of the region. */
-export interface SimEcsModelDeps {
-  readonly region: string;
-  readonly account: string;
+export interface SimEcsModelDeps extends SimContext {
   readonly clusterName: string;
   readonly clusterArn: string;
-  readonly timing: SimTiming;
-  readonly nowMs: () => number;
-  /** The region's id stream (ARNs, deployment ids, the tasks' gray-failure draws). */
-  readonly ids: Prng;
   /** Draws of task start latencies. */
   readonly taskStart: Prng;
-  /** The faults in effect, by AZ. */
-  readonly faults: ReadonlyMap<string, AzFault>;
   /** The load balancer the services register their tasks in. */
   readonly alb: SimAlbModel;
-  /** Where task state changes go, as "ECS Task State Change" events. */
-  readonly bus: SimEventBus;
-  /** The envelope of the next event (its id comes from the region's id stream). */
-  readonly origin: () => EventOrigin;
 }
 
 /**

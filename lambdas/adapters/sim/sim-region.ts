@@ -12,6 +12,7 @@ import { SimMetricStore } from './sim-metric-store';
 import type {
   ApiCall,
   AzFault,
+  SimContext,
   SimServiceOptions,
   SimTargetGroupOptions,
   TaskDefinitionBehaviour,
@@ -88,46 +89,35 @@ export class SimRegion {
       jitterS: [0, 0],
     });
     this.objects = new MemoryObjectStore(() => this.clock.nowMs());
-    const nowMs = () => this.nowMs();
-    const origin = () => this.origin();
-    // The ALB model draws the load balancer's id from the id stream as it is built: keep it first, so
-    // every id after it (and so every report) stays what it was.
-    this.alb = new SimAlbModel({
+    const context: SimContext = {
       region: this.region,
       account: this.account,
       timing: this.timing,
-      nowMs,
-      metrics: this.metrics,
+      nowMs: () => this.nowMs(),
       ids: this.rngIds,
+      faults: this.azFaults,
+      bus: this.bus,
+      origin: () => this.origin(),
+    };
+    // The ALB model draws the load balancer's id from the id stream as it is built: keep it first, so
+    // every id after it (and so every report) stays what it was.
+    this.alb = new SimAlbModel({
+      ...context,
+      metrics: this.metrics,
       health,
       traffic,
       taskCapacityRps: this.taskCapacityRps,
-      faults: this.azFaults,
       taskOf: (arn) => this.ecs.task(arn),
       stopUnhealthyTask: (taskArn, targetGroupArn) => this.ecs.stopUnhealthyTask(taskArn, targetGroupArn),
     });
     this.ecs = new SimEcsModel({
-      region: this.region,
-      account: this.account,
+      ...context,
       clusterName: this.clusterName,
       clusterArn: this.clusterArn,
-      timing: this.timing,
-      nowMs,
-      ids: this.rngIds,
       taskStart,
-      faults: this.azFaults,
       alb: this.alb,
-      bus: this.bus,
-      origin,
     });
-    this.alarms = new SimAlarms({
-      region: this.region,
-      account: this.account,
-      metrics: this.metrics,
-      bus: this.bus,
-      nowMs,
-      origin,
-    });
+    this.alarms = new SimAlarms({ ...context, metrics: this.metrics });
   }
 
   /** A PRNG stream for a concern outside the region (probes, scenario draws). */

@@ -1,4 +1,7 @@
-import type { HealthCheckSettings } from './timing';
+import type { EventOrigin } from './aws-events';
+import type { Prng } from './prng';
+import type { SimEventBus } from './sim-event-bus';
+import type { HealthCheckSettings, SimTiming } from './timing';
 
 /** A fault injected into one AZ. */
 export type AzFault =
@@ -76,4 +79,21 @@ export interface ApiCall {
 export interface TrafficTick {
   readonly timeMs: number;
   readonly perAz: Readonly<Record<string, { requests: number; failed: number; latencyMsSum: number }>>;
+}
+
+/** What the models of a region share (the region builds one and hands each model the parts it needs). */
+export interface SimContext {
+  readonly region: string;
+  readonly account: string;
+  readonly timing: SimTiming;
+  /** The simulated clock. */
+  readonly nowMs: () => number;
+  /** The region's id stream (ARNs, deployment ids, event ids, the tasks' gray-failure draws). */
+  readonly ids: Prng;
+  /** The faults in effect, by AZ. */
+  readonly faults: ReadonlyMap<string, AzFault>;
+  /** The EventBridge bus state changes go on. */
+  readonly bus: SimEventBus;
+  /** The envelope of the next event (its id comes from the id stream). */
+  readonly origin: () => EventOrigin;
 }
