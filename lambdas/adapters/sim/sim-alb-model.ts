@@ -104,7 +104,7 @@ export class SimAlbModel {
   /** ELB 503s for lack of any target, in the ALB metric period in progress. */
   private elb5xxNoTarget = 0;
 
-  /** Draws the load balancer's id from the id stream, so create it where SimRegion always has. */
+  /** Draws the load balancer's id from the id stream at once: when it is built decides every later id. */
   constructor(private readonly deps: SimAlbModelDeps) {
     this.region = deps.region;
     this.account = deps.account;
