@@ -10,13 +10,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { BackupConfig } from '../lambdas/config/backup';
 import {
   BACKUP_CONFIG_ENV,
   BACKUP_METRICS,
   BACKUP_MOUNT_PATH,
-  type BackupConfig,
   type BackupRuntimeConfig,
-} from '../lambdas/config/backup';
+} from '../lambdas/config/backup-runtime';
 import { BulkheadFunction } from './function';
 import type { ZonalServiceExports } from './stack-exports';
 

@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { NodeRestoreTarget, NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
 import { Prng } from '../../lambdas/adapters/sim/prng';
-import { backupRuntimeSchema } from '../../lambdas/config/backup';
+import { backupRuntimeSchema } from '../../lambdas/config/backup-runtime';
 import { Repository } from '../../lambdas/core/snapshot/repository';
 import { runRestore } from '../../lambdas/core/snapshot/restore';
 import { RecordingLog } from '../../lambdas/ports/log';

@@ -1,24 +1,8 @@
 import { z } from 'zod';
-import { parseJsonEnv, requireEnv } from './json-env';
+import { backupCodecSchema } from './backup-runtime';
 
-/** Env var holding the backup function's runtime config (JSON, {@link backupRuntimeSchema}). */
-export const BACKUP_CONFIG_ENV = 'BULKHEAD_BACKUP_CONFIG';
-
-/** Where the EFS access point is mounted in the backup function (read-only). */
-export const BACKUP_MOUNT_PATH = '/mnt/data';
-
-/** The metric names the backup function publishes (namespace `Bulkhead`, dimension `service`). */
-export const BACKUP_METRICS = {
-  success: 'BackupSuccess',
-  bytesRead: 'BackupBytesRead',
-  bytesAdded: 'BackupBytesAdded',
-  files: 'BackupFiles',
-  duration: 'BackupDuration',
-  checkpointed: 'BackupCheckpointed',
-  locked: 'BackupLocked',
-  skippedFiles: 'BackupSkippedFiles',
-  drillFailures: 'RestoreDrillFailures',
-} as const;
+// Deploy-time only (lib/, cdk.json): classic zod. The runtime side (env var, metric names, runtime
+// schema) is in backup-runtime.ts, in zod/mini, and is all the Lambda bundle imports.
 
 /**
  * Deploy-time settings of the backup (cdk.json context `bulkhead.backup`). Every field is optional.
@@ -54,33 +38,9 @@ export const backupConfigSchema = z
       })
       .optional(),
     /** Compression for new blobs; zstd is in node:zlib on Lambda's nodejs22.x/24.x. @default 'zstd' */
-    codec: z.enum(['zstd', 'brotli', 'deflate', 'none']).optional(),
+    codec: z.optional(backupCodecSchema),
   })
   .strict();
 
 /** Validated backup settings. */
 export type BackupConfig = z.infer<typeof backupConfigSchema>;
-
-/** Runtime config of the backup function, passed as JSON in {@link BACKUP_CONFIG_ENV}. */
-export const backupRuntimeSchema = z.object({
-  bucket: z.string().min(3),
-  /** Key prefix of the repository in the bucket. */
-  prefix: z.string(),
-  /** The mounted volume to back up. */
-  sourcePath: z.string().startsWith('/'),
-  /** Recorded as the snapshot's hostname: snapshots of one volume group together. */
-  sourceName: z.string().min(1),
-  leaseTtlMs: z.number().int().min(10_000),
-  /** Stop reading and checkpoint when less than this much time remains. */
-  checkpointMarginMs: z.number().int().min(5_000),
-  restoreDrillFiles: z.number().int().min(0),
-  codec: z.enum(['zstd', 'brotli', 'deflate', 'none']),
-});
-
-/** Validated runtime config. */
-export type BackupRuntimeConfig = z.infer<typeof backupRuntimeSchema>;
-
-/** Reads and validates the runtime config from an environment; throws with the bad value named. */
-export function readBackupEnv(env: Readonly<Record<string, string | undefined>>): BackupRuntimeConfig {
-  return parseJsonEnv(BACKUP_CONFIG_ENV, requireEnv(env, BACKUP_CONFIG_ENV), backupRuntimeSchema);
-}

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BackupRuntimeConfig } from '../config/backup';
-import { BACKUP_METRICS } from '../config/backup';
+import { BACKUP_METRICS, type BackupRuntimeConfig } from '../config/backup-runtime';
 import { type BackupResult, runBackup } from '../core/snapshot/backup';
 import type { CodecSet } from '../core/snapshot/codec';
 import { KEYS, sourceKey, type TreeNode } from '../core/snapshot/format';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { createS3Client, S3ObjectStore } from '../adapters/aws/s3-object-store';
 import { EmfMetricSink, powertoolsLog } from '../adapters/aws/telemetry';
 import { NodeRestoreTarget, NodeSourceTree } from '../adapters/local/node-file-tree';
-import { readBackupEnv } from '../config/backup';
+import { readBackupEnv } from '../config/backup-runtime';
 import { runtimeCodecs } from '../core/snapshot/codec';
 import { systemClock } from '../ports/clock';
 import { createVolumeBackupHandler } from './function';

@@ -1,5 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { BACKUP_CONFIG_ENV, backupRuntimeSchema } from '../../lambdas/config/backup';
+import { cliCodecs } from '../../cli/backup/repo-options';
+import { backupConfigSchema } from '../../lambdas/config/backup';
+import {
+  BACKUP_CONFIG_ENV,
+  backupCodecSchema,
+  backupRuntimeSchema,
+} from '../../lambdas/config/backup-runtime';
 import {
   type CfnProps,
   resourcesOf,
@@ -150,5 +156,37 @@ describe('VolumeBackup construct (in the Bulkhead stack)', () => {
 
   test('GIVEN an interval over 720 minutes THEN config validation names the value', () => {
     expect(() => synthBulkhead({ backup: { intervalMinutes: 1000 } })).toThrow(/intervalMinutes/);
+  });
+
+  test('GIVEN an unknown codec in cdk.json THEN validation names the codecs there are', () => {
+    expect(() => synthBulkhead({ backup: { codec: 'lz4' as never } })).toThrow(
+      /codec[\s\S]*expected one of "zstd"\|"brotli"\|"deflate"\|"none"/,
+    );
+  });
+});
+
+describe('backup codec setting', () => {
+  const runtime = (codec: string) => ({
+    bucket: 'b-1',
+    prefix: '',
+    sourcePath: '/mnt/data',
+    sourceName: 'efs-data',
+    leaseTtlMs: 600_000,
+    checkpointMarginMs: 150_000,
+    restoreDrillFiles: 0,
+    codec,
+  });
+
+  test.each([...backupCodecSchema.options, 'lz4', 'ZSTD', ''])(
+    'GIVEN codec %j THEN the deploy-time setting and the runtime config agree on it',
+    (codec) => {
+      const known = (backupCodecSchema.options as readonly string[]).includes(codec);
+      expect(backupConfigSchema.safeParse({ codec }).success).toBe(known);
+      expect(backupRuntimeSchema.safeParse(runtime(codec)).success).toBe(known);
+    },
+  );
+
+  test('GIVEN the codec names THEN each is a codec the snapshot engine can write (zstd from node:zlib or the native binding)', () => {
+    for (const name of backupCodecSchema.options) expect(cliCodecs(name).write.name).toBe(name);
   });
 });

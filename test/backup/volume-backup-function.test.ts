@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NodeRestoreTarget, NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
 import { MemoryObjectStore } from '../../lambdas/adapters/memory/memory-object-store';
-import { BACKUP_METRICS, type BackupRuntimeConfig } from '../../lambdas/config/backup';
+import { BACKUP_METRICS, type BackupRuntimeConfig } from '../../lambdas/config/backup-runtime';
 import { acquireLease } from '../../lambdas/core/lease';
 import { runtimeCodecs } from '../../lambdas/core/snapshot/codec';
 import { KEYS } from '../../lambdas/core/snapshot/format';
