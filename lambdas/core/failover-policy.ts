@@ -23,13 +23,15 @@ export interface DetectionPolicy {
    */
   readonly periodSeconds: number;
   /**
-   * N: periods looked at.
-   * @default 5
+   * N: periods looked at. Two bad minutes out of three, each one needing a significant outlier
+   * over an absolute threshold on more than one target, is already strong evidence; 3 of 5 would
+   * hold an evacuation back a further minute (the ALB-metrics path must act within 3 minutes).
+   * @default 3
    */
   readonly evaluationPeriods: number;
   /**
    * M: bad periods among the last N that make an AZ impaired.
-   * @default 3
+   * @default 2
    */
   readonly datapointsToAlarm: number;
   /**
@@ -240,8 +242,8 @@ export interface GuardPolicy {
 export const DEFAULT_FAILOVER_POLICY: FailoverPolicy = {
   detection: {
     periodSeconds: 60,
-    evaluationPeriods: 5,
-    datapointsToAlarm: 3,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
     outlierTest: 'chi-squared',
     chiSquaredCritical: 10.83,
     faultShareFactor: 2,

@@ -23,8 +23,8 @@ describe('failover config', () => {
 
   test.each([
     [
-      { detection: { datapointsToAlarm: 6 } },
-      /datapointsToAlarm \(6\) must not exceed evaluationPeriods \(5\)/,
+      { detection: { datapointsToAlarm: 4 } },
+      /datapointsToAlarm \(4\) must not exceed evaluationPeriods \(3\)/,
     ],
     [{ zoneShift: { restoreStepsPercent: [10, 50] } }, /last restore step must be 100/],
     [{ zoneShift: { restoreStepsPercent: [50, 10, 100] } }, /must increase/],

@@ -94,8 +94,12 @@ describe('failover construct', () => {
       const probe = String(p.AlarmName).endsWith('-probe');
       expect(p).toMatchObject({
         // ALB: M of N one-minute periods; prober: every period of its fast window (2 of 2 × 10 s).
-        EvaluationPeriods: probe ? shape.evaluationPeriods : 5,
-        DatapointsToAlarm: probe ? shape.datapointsToAlarm : 3,
+        EvaluationPeriods: probe
+          ? shape.evaluationPeriods
+          : DEFAULT_FAILOVER_POLICY.detection.evaluationPeriods,
+        DatapointsToAlarm: probe
+          ? shape.datapointsToAlarm
+          : DEFAULT_FAILOVER_POLICY.detection.datapointsToAlarm,
         Threshold: 1,
         TreatMissingData: 'notBreaching',
       });

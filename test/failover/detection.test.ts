@@ -129,6 +129,7 @@ describe('detection: one period', () => {
 });
 
 describe('detection: M of N', () => {
+  const threeOfFive = { ...policy, evaluationPeriods: 5, datapointsToAlarm: 3 };
   const bad = { ...healthy, faults: 300, unhealthyHosts: 3 };
   const series = (pattern: string): PeriodSamples[] =>
     [...pattern].map((ch, i) =>
@@ -145,6 +146,21 @@ describe('detection: M of N', () => {
     ['GGGG-', 'healthy', 0],
     ['GG', 'unknown', undefined],
   ])('GIVEN periods %s WHEN assessed (3 of 5) THEN %s', (pattern, status, detectionOrGood) => {
+    const result = assessAz('a', series(pattern), threeOfFive);
+    expect(result.status).toBe(status);
+    if (status === 'impaired') expect(result.detectionMs).toBe(detectionOrGood);
+  });
+
+  test.each([
+    ['GGG', 'healthy', 0],
+    ['GBB', 'impaired', 120_000],
+    ['BGB', 'impaired', 180_000],
+    ['GGB', 'healthy', 0],
+    ['GB-', 'unknown', undefined],
+    ['GG-', 'healthy', 0],
+    ['G', 'unknown', undefined],
+  ])('GIVEN periods %s WHEN assessed (the default, 2 of 3) THEN %s', (pattern, status, detectionOrGood) => {
+    expect(policy).toMatchObject({ datapointsToAlarm: 2, evaluationPeriods: 3 });
     const result = assessAz('a', series(pattern), policy);
     expect(result.status).toBe(status);
     if (status === 'impaired') expect(result.detectionMs).toBe(detectionOrGood);
@@ -153,12 +169,12 @@ describe('detection: M of N', () => {
   test('GIVEN a gray failure seen on one target per minute but on two within the window WHEN assessed THEN every signalling period is bad', () => {
     const gray = (targets: number) => ({ ...healthy, faults: 250, probeFailedTargets: targets });
     const periods = [1, 2, 1, 1, 1].map((t, i) => period({ a: gray(t), b: healthy, c: healthy }, i * 60_000));
-    const result = assessAz('a', periods, policy);
+    const result = assessAz('a', periods, threeOfFive);
     expect(result).toMatchObject({ status: 'impaired', recent: ['bad', 'bad', 'bad', 'bad', 'bad'] });
     const oneTarget = assessAz(
       'a',
       [1, 1, 1, 1, 1].map((t, i) => period({ a: gray(t), b: healthy, c: healthy }, i * 60_000)),
-      policy,
+      threeOfFive,
     );
     expect(oneTarget.status).toBe('healthy');
   });
