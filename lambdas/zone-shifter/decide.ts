@@ -190,11 +190,14 @@ function firstStepAbove(policy: FailoverPolicy, keepPercent: number | undefined)
 }
 
 /**
- * True when the decision would take a reduced shift of `az` to a full evacuation of that same AZ:
- * the one action exempt from the cooldown (it only removes traffic from an AZ already shifted).
+ * True when the decision would take traffic further away from the AZ already shifted, to a full
+ * evacuation of that same AZ: a reduced shift escalated, or a ramp back that relapsed. These are
+ * the actions exempt from the cooldown: they only remove traffic from an AZ judged bad, so they
+ * cannot flap traffic back in or chain across AZs, and waiting would keep sending requests to it.
  */
 export function isEscalation(shift: ShiftState, az: string, keepPercent: number | undefined): boolean {
-  return shift.phase === 'evacuated' && shift.az === az && (shift.keepPercent ?? 0) > 0 && !keepPercent;
+  if (shift.phase === 'steady' || shift.az !== az || keepPercent) return false;
+  return shift.phase === 'restoring' || (shift.keepPercent ?? 0) > 0;
 }
 
 function badWhy(cell: ZoneShifterCell): string {
@@ -510,6 +513,15 @@ function decideRestoring(input: ZoneShifterInput, shift: RestoringShift): ZoneSh
   const hold = Math.max(policy.zoneShift.restoreStepHoldMs, policy.zoneShift.cooldownMs);
   const held = nowMs - shift.stepAtMs;
   const wait = cooldownLeft(shift, nowMs, policy);
+  // A step up needs a clean window: a bad period short of M of N, or missing evidence, is no
+  // ground to send the AZ more traffic (the ramp's small share is the evidence being gathered).
+  const bad = target.health?.badInWindow ?? 0;
+  if (statusOf(target) !== 'healthy' || bad > 0) {
+    return {
+      kind: 'none',
+      reason: `ramp of ${shift.az} at ${steps[shift.step]}% held: ${bad > 0 ? `${bad} bad period(s) in the window` : 'recovery cannot be confirmed (missing data)'}`,
+    };
+  }
   if (held < hold || wait > 0) {
     return {
       kind: 'none',
@@ -543,8 +555,9 @@ export function findDrift(input: ZoneShifterInput): Drift | undefined {
 
 /**
  * The zone-shifter's pure core. Rules: at most one AZ evacuated; never when more than one AZ looks
- * bad; never below the minimum healthy capacity; a cooldown between actions (except escalating a
- * reduced shift to a full evacuation of the same AZ); recovery must hold
+ * bad; never below the minimum healthy capacity; a cooldown between actions (except taking the
+ * shifted AZ fully out: a reduced shift escalated or a ramp that relapsed); a ramp steps up only on
+ * a clean window; recovery must hold
  * longer than detection took; an evacuation is a lease that expires unless re-confirmed.
  */
 export function decide(input: ZoneShifterInput): ZoneShifterDecision {

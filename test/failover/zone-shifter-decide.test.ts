@@ -557,10 +557,31 @@ describe('zone-shifter decide: every branch', () => {
       /recovered; cooldown/,
     ],
     [
-      'ramping back inside the cooldown, same AZ relapses: cooldown still applies (not an escalation)',
+      'ramping back inside the cooldown, same AZ relapses: out again at once (exempt, like an escalation)',
       input({ cells: cells(3, { [a]: { status: 'impaired' } }), shift: restoring(a, 0, MIN) }),
+      'evacuate',
+      /relapsed during the ramp/,
+    ],
+    [
+      'ramping back inside the cooldown, another AZ impaired: held (the exemption is for the same AZ only)',
+      input({ cells: cells(3, { [AZS[1]]: { status: 'impaired' } }), shift: restoring(a, 0, MIN) }),
+      'alert-only',
+      /holding the ramp/,
+    ],
+    [
+      'ramp held long enough but one bad period in the window: no step up',
+      input({
+        cells: cells(3, { [a]: { status: 'healthy', health: health(a, 'healthy', { badInWindow: 1 }) } }),
+        shift: restoring(a, 0, 10 * MIN),
+      }),
       'none',
-      /cooldown/,
+      /held: 1 bad period/,
+    ],
+    [
+      'ramp held long enough but the AZ cannot be confirmed healthy: no step up',
+      input({ cells: cells(3, { [a]: { status: 'unknown' } }), shift: restoring(a, 0, 10 * MIN) }),
+      'none',
+      /held: recovery cannot be confirmed/,
     ],
     [
       'held at 50 % and recovered: the ramp starts above 50 % (straight to equal)',
@@ -863,9 +884,11 @@ describe('zone-shifter decide: properties', () => {
         const last = given.shift.lastActionAtMs;
         if (last === undefined || NOW - last >= given.policy.zoneShift.cooldownMs) return;
         if (!writesWeights(d)) return;
-        // The one exemption: a reduced shift of an AZ escalated to a full evacuation of that same AZ.
+        // The one exemption: the shifted AZ taken fully out (a reduced shift escalated, or a ramp
+        // that relapsed), never another AZ and never more traffic.
         const shift = given.shift;
-        if (shift.phase !== 'evacuated' || !shift.keepPercent) throw new Error(`${d.kind} inside cooldown`);
+        if (shift.phase === 'steady' || (shift.phase === 'evacuated' && !shift.keepPercent))
+          throw new Error(`${d.kind} inside cooldown`);
         if (d.kind !== 'evacuate') throw new Error(`${d.kind} inside cooldown`);
         expect(isEscalation(shift, d.az, d.next.keepPercent)).toBe(true);
         expect(d.az).toBe(shift.az);
@@ -960,7 +983,7 @@ describe('zone-shifter decide: properties', () => {
               listenerWeights: expectedWeights(c, shift, policy),
             });
             if (writesWeights(d)) {
-              // Only a reduced shift escalated to a full evacuation of the same AZ may come sooner.
+              // Only the shifted AZ taken fully out (escalation or relapse) may come sooner.
               const escalation = d.kind === 'evacuate' && isEscalation(shift, d.az, d.next.keepPercent);
               if (lastAction !== undefined && !escalation)
                 expect(nowMs - lastAction).toBeGreaterThanOrEqual(policy.zoneShift.cooldownMs);
