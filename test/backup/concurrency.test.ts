@@ -123,4 +123,36 @@ describe('InFlight', () => {
     expect(peak).toBeLessThanOrEqual(16);
     expect(done).toBe(20_000);
   });
+
+  test('GIVEN more concurrent adders than the limit (each adding in a loop) WHEN tasks settle in random order THEN every adder finishes: a woken adder never loses its wake-up to a newcomer', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 2, max: 40 }),
+        fc.array(fc.nat(3), { minLength: 1, maxLength: 64 }),
+        async (limit, adders, delays) => {
+          const flight = new InFlight(limit);
+          let done = 0;
+          let d = 0;
+          const later = (n: number): Promise<void> =>
+            n === 0 ? Promise.resolve() : tick().then(() => later(n - 1));
+          const adder = async () => {
+            for (let i = 0; i < 5; i++) {
+              await flight.add(later(delays[d++ % delays.length]).then(() => void done++));
+            }
+          };
+          let finished = false;
+          const all = Promise.all(Array.from({ length: adders }, adder)).then(() => flight.drain());
+          void all.then(() => {
+            finished = true;
+          });
+          // A deadlock shows as adders still waiting long after every task could have settled.
+          for (let i = 0; i < 1000 && !finished; i++) await tick();
+          expect(finished).toBe(true);
+          expect(done).toBe(adders * 5);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
 });

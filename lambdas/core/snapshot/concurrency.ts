@@ -54,7 +54,8 @@ export class Semaphore {
 }
 
 /**
- * Keeps at most `limit` promises in flight; the first failure is rethrown by the next call. A counter
+ * Bounds the promises in flight: an `add` that finds `limit` running waits until one settles (each
+ * waiting adder's own task counts too). The first failure is rethrown by the next call. A counter
  * and a waiter queue, not `Promise.race` over the set: each race adds a reaction to every pending
  * promise, so a long run with thousands of adds did quadratic work.
  */
@@ -80,7 +81,10 @@ export class InFlight {
         this.settle();
       },
     );
-    while (this.running >= this.limit && !this.failed) {
+    // One wait, then proceed: each settle wakes exactly one adder and hands it the freed slot. An
+    // adder that re-checked the count could find it taken by a newcomer and wait again, having used
+    // up that wake-up; with more adders than the limit, some then waited forever.
+    if (this.running >= this.limit && !this.failed) {
       await new Promise<void>((resolve) => this.slotFreed.push(resolve));
     }
     if (this.failed) throw this.failure;
