@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
+import { WorkerChunkReader } from '../../lambdas/adapters/local/worker-chunk-reader';
 import { runBackup } from '../../lambdas/core/snapshot/backup';
 import { withRepositoryLease } from '../../lambdas/core/snapshot/repo-lease';
 import { Repository, RepositoryError } from '../../lambdas/core/snapshot/repository';
@@ -28,6 +29,7 @@ interface BackupCliOptions extends RepoOptions {
   readonly wait?: string;
   readonly packSize?: string;
   readonly encrypt?: boolean;
+  readonly readThreads?: string;
 }
 
 /** `bulkhead backup <path>`: an incremental, deduplicated snapshot of a directory. */
@@ -56,6 +58,11 @@ export function registerBackup(program: Command): void {
       '--encrypt',
       'when this run creates the repository: encrypt it client-side (AES-256-GCM, key from BULKHEAD_PASSWORD via scrypt)',
     )
+    .option(
+      '--read-threads <n>',
+      'worker threads that read, chunk and hash files beside the main thread (0: read in the main thread)',
+      String(Math.min(2, availableParallelism())),
+    )
     .addHelpText(
       'after',
       `\nExamples:\n  bulkhead backup /srv/data --repo /backups/repo\n  BULKHEAD_REPO=s3://my-bucket/volume bulkhead backup /mnt/efs --json\n${EXIT_HELP}`,
@@ -63,6 +70,7 @@ export function registerBackup(program: Command): void {
     .action(async (dir: string, opts: BackupCliOptions) =>
       runCommand(opts.json, async () => {
         const waitMs = (numberOption('--wait', opts.wait, { max: 86_400 }) ?? 0) * 1000;
+        const readThreads = numberOption('--read-threads', opts.readThreads, { max: 64, integer: true }) ?? 0;
         const packMiB = numberOption('--pack-size', opts.packSize, { min: 0.0625, max: 512 }) ?? 16;
         const root = path.resolve(dir);
         const store = await storeFor(repoUrl(opts), opts.endpoint);
@@ -85,8 +93,10 @@ export function registerBackup(program: Command): void {
           opts.json,
           'backup |{bar}| {percentage}% read {read} added {added} | {files} files',
         );
+        const reader = readThreads > 0 ? new WorkerChunkReader(root, { workers: readThreads }) : undefined;
         const result = await withRepositoryLease(store, cliLease(waitMs), (heartbeat) =>
           runBackup(repo, new NodeSourceTree(root, { syncMetadata: true }), {
+            reader,
             hostname: opts.host ?? hostname(),
             path: root,
             nowMs: Date.now,
@@ -109,7 +119,7 @@ export function registerBackup(program: Command): void {
             }
             throw error;
           }),
-        );
+        ).finally(() => reader?.close());
         bar.stop();
         if (result.status !== 'complete') throw new CliError('backup stopped before completing', EXIT.failed);
         const s = result.stats;

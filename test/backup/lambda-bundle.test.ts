@@ -31,5 +31,8 @@ describe('volume-backup Lambda bundle', () => {
     expect(kept.filter((i) => i.includes('node_modules/zod/v4/locales/'))).toEqual([
       'node_modules/zod/v4/locales/en.js',
     ]);
+    // The Lambda reads in-thread: the worker pool (and its tsx-registering entry) stays out.
+    expect(inputs.filter((i) => /worker-chunk-reader|chunk-worker/.test(i))).toEqual([]);
+    expect(inputs.some((i) => i.includes('lambdas/core/snapshot/file-chunks.ts'))).toBe(true);
   });
 });

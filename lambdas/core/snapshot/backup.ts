@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import type { SourceFile, SourceStat, SourceTree } from '../../ports/file-tree';
-import { type ChunkerParams, chunkerMasks, chunkLengths, cutPoint } from './chunker';
+import type { SourceStat, SourceTree } from '../../ports/file-tree';
 import { InFlight, Semaphore } from './concurrency';
+import { type FileChunkReader, ReaderFailure, sourceChunkReader } from './file-chunks';
 import {
   type BackupStats,
   type Checkpoint,
@@ -40,7 +39,12 @@ export interface BackupOptions {
   /** Called between files; the caller renews its lease here when due. */
   readonly heartbeat?: () => Promise<void>;
   readonly onProgress?: (p: BackupProgress) => void;
-  /** @default 8 files read at once */
+  /**
+   * Reads, chunks and hashes files (a worker-thread pool in the CLI).
+   * @default in this thread, through `source`
+   */
+  readonly reader?: FileChunkReader;
+  /** @default the reader's `concurrency`, else 8 files read at once */
   readonly fileConcurrency?: number;
   /** @default 16 blobs compressing at once */
   readonly blobConcurrency?: number;
@@ -80,42 +84,6 @@ function childPath(dir: string, name: string): string {
   return dir === '' ? name : `${dir}/${name}`;
 }
 
-/** Reads a file and yields its content-defined chunks. */
-async function* fileChunks(
-  file: SourceFile,
-  params: ChunkerParams,
-  sizeHint: number,
-): AsyncGenerator<Uint8Array> {
-  const masks = chunkerMasks(params);
-  // Small files get a buffer just over their size; large ones 4 x max so compaction moves little.
-  let buf = new Uint8Array(Math.max(64 * 1024, Math.min(sizeHint + 1, params.maxSize * 4)));
-  let start = 0;
-  let end = 0;
-  let eof = false;
-  for (;;) {
-    while (!eof && end - start < params.maxSize) {
-      if (end === buf.length) {
-        if (start > 0) {
-          buf.copyWithin(0, start, end);
-          end -= start;
-          start = 0;
-        } else {
-          const bigger = new Uint8Array(Math.min(buf.length * 2, params.maxSize * 4));
-          bigger.set(buf.subarray(0, end));
-          buf = bigger;
-        }
-      }
-      const n = await file.read(buf, end, buf.length - end);
-      if (n === 0) eof = true;
-      else end += n;
-    }
-    if (end === start) return;
-    const len = cutPoint(buf, start, end, params, masks);
-    yield buf.slice(start, start + len);
-    start += len;
-  }
-}
-
 /**
  * Backs a source tree up into the repository: walks it, skips files whose size, mtime and inode
  * match the parent snapshot (or a checkpoint), chunks and stores the rest, then writes packs → index
@@ -152,7 +120,8 @@ export async function runBackup(
   const nodes: TreeNode[] = [];
   const skipped: SkippedEntry[] = [];
   const fsOps = new Semaphore(32);
-  const fileReads = new Semaphore(opts.fileConcurrency ?? 8);
+  const reader = opts.reader ?? sourceChunkReader(source);
+  const fileReads = new Semaphore(opts.fileConcurrency ?? reader.concurrency ?? 8);
   // Compression runs behind hashing: a file is done once its chunks are hashed and claimed; their
   // compression and packing continue in the thread pool, at most this many at once (bounds memory).
   const adds = new InFlight(opts.blobConcurrency ?? 16);
@@ -166,13 +135,6 @@ export async function runBackup(
       bytesAdded: writer.bytesAdded,
       bytesSeen: counts.bytesTotal,
     });
-  // A data chunk is named by its SHA-256; only the first file to claim an id packs it (dedup).
-  const storeChunk = async (chunk: Uint8Array): Promise<string> => {
-    const id = createHash('sha256').update(chunk).digest('hex');
-    if (writer.claim(id)) await adds.add(writer.add(id, 'data', chunk));
-    return id;
-  };
-
   const storeFile = async (rel: string, st: SourceStat): Promise<TreeNode | undefined> => {
     const base = {
       path: rel,
@@ -200,52 +162,27 @@ export async function runBackup(
       }
       const content: string[] = [];
       let size = 0;
-      if (source.readWhole && st.size <= params.maxSize) {
-        // Small files: one read, chunked in memory.
-        let data: Uint8Array;
-        try {
-          data = await source.readWhole(rel);
-        } catch (error) {
-          skipped.push({ path: rel, error: message(error) });
-          return undefined;
-        }
-        let at = 0;
-        for (const len of chunkLengths(data, params)) {
-          const chunk = data.subarray(at, at + len);
-          at += len;
-          content.push(await storeChunk(chunk));
-        }
-        counts.bytesRead += data.length;
-        progress();
-        await opts.heartbeat?.();
-        return { ...base, size: data.length, content };
-      }
-      let file: SourceFile;
       try {
-        file = await source.open(rel);
-      } catch (error) {
-        skipped.push({ path: rel, error: message(error) });
-        return undefined;
-      }
-      try {
-        for await (const chunk of fileChunks(file, params, st.size)) {
-          size += chunk.length;
-          counts.bytesRead += chunk.length;
-          content.push(await storeChunk(chunk));
-          await opts.heartbeat?.();
-          // A huge file must not run past the time limit: drop it from this run; its chunks are
-          // already stored, so the resumed run re-reads it but uploads nothing twice.
-          if (opts.shouldStop?.()) {
-            stopped = true;
-            break;
+        for await (const chunk of reader.read(rel, st.size, params)) {
+          size += chunk.data.length;
+          counts.bytesRead += chunk.data.length;
+          content.push(chunk.id);
+          if (writer.claim(chunk.id)) await adds.add(writer.add(chunk.id, 'data', chunk.data));
+          if (size > params.maxSize) {
+            await opts.heartbeat?.();
+            // A huge file must not run past the time limit: drop it from this run; its chunks are
+            // already stored, so the resumed run re-reads it but uploads nothing twice.
+            if (opts.shouldStop?.()) {
+              stopped = true;
+              break;
+            }
           }
         }
         if (stopped) return undefined;
       } catch (error) {
+        if (error instanceof ReaderFailure) throw error;
         skipped.push({ path: rel, error: message(error) });
         return undefined;
-      } finally {
-        await file.close().catch(() => undefined);
       }
       progress();
       await opts.heartbeat?.();

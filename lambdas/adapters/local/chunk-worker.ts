@@ -1,0 +1,137 @@
+import { closeSync, constants as fsc, openSync, readSync } from 'node:fs';
+import * as path from 'node:path';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import type { ChunkerParams } from '../../core/snapshot/chunker';
+import { type HashedChunk, streamChunks } from '../../core/snapshot/file-chunks';
+
+/** One request from the main thread to a chunk worker. */
+export type ChunkWorkerRequest =
+  | {
+      readonly t: 'read';
+      readonly req: number;
+      readonly path: string;
+      readonly sizeHint: number;
+      readonly params: ChunkerParams;
+    }
+  /** The main thread took one chunk of `req`: the worker may send one more. */
+  | { readonly t: 'credit'; readonly req: number }
+  /** The main thread stopped reading `req`. */
+  | { readonly t: 'cancel'; readonly req: number };
+
+/** What the main thread posts: the requests of one event-loop turn, in order (one message, not one each). */
+export interface ToChunkWorker {
+  readonly batch: readonly ChunkWorkerRequest[];
+}
+
+/** What a worker posts: the replies of one turn, their chunk buffers moved, not copied. */
+export interface FromChunkWorker {
+  readonly batch: readonly ChunkWorkerReply[];
+}
+
+/** A chunk of a file, the file's end, or its read error (`done` with `error`). */
+export interface ChunkWorkerReply {
+  readonly req: number;
+  readonly chunk?: HashedChunk;
+  readonly done: boolean;
+  readonly error?: string;
+}
+
+/** What a chunk worker is started with. */
+export interface ChunkWorkerData {
+  /** The backup source's root directory. */
+  readonly root: string;
+  /** Chunks of one file sent ahead of the main thread's credits (bounds memory per file). */
+  readonly window: number;
+}
+
+interface Active {
+  credits: number;
+  canceled: boolean;
+  wake?: () => void;
+}
+
+function openForRead(file: string): number {
+  // O_NOATIME where allowed keeps backups from dirtying atimes; it needs file ownership, so fall back.
+  try {
+    return openSync(file, fsc.O_RDONLY | fsc.O_NOATIME);
+  } catch {
+    return openSync(file, 'r');
+  }
+}
+
+/**
+ * Serves read requests on `port`: reads each file with synchronous calls (this thread does nothing
+ * else), cuts and hashes it with the engine's chunker, and posts each chunk as soon as the next one
+ * is cut (so a small file's only chunk travels with its `done`), moving the chunk's buffer rather
+ * than copying it. A file streams at most `window` chunks ahead of the main thread's credits.
+ */
+export function serveChunkRequests(port: MessagePort, data: ChunkWorkerData): void {
+  const active = new Map<number, Active>();
+  // Replies wait for the end of the turn: a batch of small files is read synchronously, then posted
+  // as one message (per-message cost dominates small files on the receiving main thread).
+  let outbox: ChunkWorkerReply[] = [];
+  let transfer: ArrayBuffer[] = [];
+  const flush = () => {
+    const batch: FromChunkWorker = { batch: outbox };
+    port.postMessage(batch, transfer);
+    outbox = [];
+    transfer = [];
+  };
+  const post = (reply: ChunkWorkerReply) => {
+    if (outbox.length === 0) setImmediate(flush);
+    outbox.push(reply);
+    if (reply.chunk) transfer.push(reply.chunk.data.buffer as ArrayBuffer);
+  };
+
+  const read = async (req: number, rel: string, sizeHint: number, params: ChunkerParams) => {
+    const state: Active = { credits: data.window, canceled: false };
+    active.set(req, state);
+    let fd: number | undefined;
+    let held: HashedChunk | undefined;
+    try {
+      fd = openForRead(rel === '' ? data.root : path.join(data.root, ...rel.split('/')));
+      const file = {
+        read: async (buf: Uint8Array, offset: number, length: number) =>
+          readSync(fd as number, buf, offset, length, null),
+        close: async () => undefined,
+      };
+      for await (const chunk of streamChunks(file, params, sizeHint)) {
+        if (held) {
+          post({ req, chunk: held, done: false });
+          state.credits--;
+          while (state.credits <= 0 && !state.canceled) {
+            await new Promise<void>((resolve) => {
+              state.wake = resolve;
+            });
+          }
+        }
+        if (state.canceled) return;
+        held = chunk;
+      }
+      post({ req, chunk: held, done: true });
+    } catch (error) {
+      if (!state.canceled)
+        post({ req, done: true, error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+      active.delete(req);
+    }
+  };
+
+  port.on('message', ({ batch }: ToChunkWorker) => {
+    for (const msg of batch) {
+      if (msg.t === 'read') {
+        void read(msg.req, msg.path, msg.sizeHint, msg.params);
+        continue;
+      }
+      const state = active.get(msg.req);
+      if (!state) continue;
+      if (msg.t === 'credit') state.credits++;
+      else state.canceled = true;
+      state.wake?.();
+      state.wake = undefined;
+    }
+  });
+}
+
+if (parentPort) serveChunkRequests(parentPort, workerData as ChunkWorkerData);

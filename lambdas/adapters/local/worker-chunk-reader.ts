@@ -1,0 +1,177 @@
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ChunkerParams } from '../../core/snapshot/chunker';
+import { type FileChunkReader, type HashedChunk, ReaderFailure } from '../../core/snapshot/file-chunks';
+import type {
+  ChunkWorkerData,
+  ChunkWorkerReply,
+  ChunkWorkerRequest,
+  FromChunkWorker,
+  ToChunkWorker,
+} from './chunk-worker';
+
+/** Options of {@link WorkerChunkReader}. */
+export interface WorkerChunkReaderOptions {
+  /**
+   * Worker threads. On 2 cores, 2 workers beside the main thread measured best (see the README).
+   * @default min(2, available parallelism)
+   */
+  readonly workers?: number;
+  /**
+   * Chunks of one file a worker sends ahead of the main thread: bounds memory at
+   * workers × files in flight × window × max chunk size.
+   * @default 4
+   */
+  readonly window?: number;
+  /**
+   * Files the backup keeps in flight, so each worker has a queue while the main thread packs.
+   * @default 8 per worker
+   */
+  readonly concurrency?: number;
+  /**
+   * The worker's entry file.
+   * @default chunk-worker.cjs beside this module (registers tsx, then loads chunk-worker.ts)
+   */
+  readonly entry?: string;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  /** Requests not yet finished on this worker, and their size hints (to pick the least loaded). */
+  pending: number;
+  pendingBytes: number;
+  /** Requests of this event-loop turn, posted together at its end. */
+  outbox: ChunkWorkerRequest[];
+}
+
+interface Request {
+  readonly slot: Slot;
+  readonly sizeHint: number;
+  readonly chunks: HashedChunk[];
+  done: boolean;
+  error?: Error;
+  wake?: () => void;
+}
+
+/**
+ * A {@link FileChunkReader} over a local directory that reads, chunks and hashes files in worker
+ * threads, so the main thread only claims, compresses (in the libuv pool) and packs. On 2 cores this
+ * lets both cores work on a first backup of many small files, where one thread was the bottleneck.
+ * Chunks arrive as transferred buffers (no copy); each worker owns its files' reads, with
+ * synchronous calls (fastest on a local disk, and it blocks only that worker).
+ *
+ * CLI only: the Lambda reads EFS in-thread (see the README's Performance notes). Call
+ * {@link close} when done; idle workers do not keep the process alive.
+ */
+export class WorkerChunkReader implements FileChunkReader {
+  readonly concurrency: number;
+  private readonly slots: Slot[] = [];
+  private readonly requests = new Map<number, Request>();
+  private nextReq = 0;
+  private failure: Error | undefined;
+  private closing = false;
+
+  constructor(
+    readonly root: string,
+    options: WorkerChunkReaderOptions = {},
+  ) {
+    const count = Math.max(1, options.workers ?? Math.min(2, availableParallelism()));
+    this.concurrency = options.concurrency ?? 8 * count;
+    const workerData: ChunkWorkerData = { root, window: Math.max(1, options.window ?? 4) };
+    const entry = options.entry ?? path.join(__dirname, 'chunk-worker.cjs');
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(entry, { workerData });
+      const slot: Slot = { worker, pending: 0, pendingBytes: 0, outbox: [] };
+      worker.unref();
+      worker.on('message', ({ batch }: FromChunkWorker) => {
+        for (const reply of batch) this.receive(reply);
+      });
+      worker.on('error', (error) => this.fail(new ReaderFailure(`chunk worker failed: ${error.message}`)));
+      worker.on('exit', (code) => {
+        if (!this.closing) this.fail(new ReaderFailure(`chunk worker exited unexpectedly (code ${code})`));
+      });
+      this.slots.push(slot);
+    }
+  }
+
+  async *read(rel: string, sizeHint: number, params: ChunkerParams): AsyncGenerator<HashedChunk> {
+    if (this.failure) throw this.failure;
+    if (this.closing) throw new ReaderFailure('chunk reader is closed');
+    const slot = this.slots.reduce((a, b) =>
+      b.pendingBytes < a.pendingBytes || (b.pendingBytes === a.pendingBytes && b.pending < a.pending) ? b : a,
+    );
+    const req = this.nextReq++;
+    const request: Request = { slot, sizeHint, chunks: [], done: false };
+    this.requests.set(req, request);
+    if (slot.pending++ === 0) slot.worker.ref();
+    slot.pendingBytes += sizeHint;
+    this.send(slot, { t: 'read', req, path: rel, sizeHint, params });
+    let taken = 0;
+    try {
+      for (;;) {
+        if (taken < request.chunks.length) {
+          const chunk = request.chunks[taken];
+          request.chunks[taken++] = undefined as unknown as HashedChunk;
+          if (!request.done) this.send(slot, { t: 'credit', req });
+          yield chunk;
+          continue;
+        }
+        if (request.error) throw request.error;
+        if (request.done) return;
+        await new Promise<void>((resolve) => {
+          request.wake = resolve;
+        });
+      }
+    } finally {
+      if (!request.done && !this.failure) this.send(slot, { t: 'cancel', req });
+      this.finish(req, request);
+    }
+  }
+
+  /** Stops the workers; reads still running fail with {@link ReaderFailure}. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private send(slot: Slot, msg: ChunkWorkerRequest): void {
+    if (slot.outbox.length === 0) {
+      setImmediate(() => {
+        const batch: ToChunkWorker = { batch: slot.outbox };
+        slot.outbox = [];
+        if (!this.closing) slot.worker.postMessage(batch);
+      });
+    }
+    slot.outbox.push(msg);
+  }
+
+  private receive(msg: ChunkWorkerReply): void {
+    const request = this.requests.get(msg.req);
+    if (!request) return; // canceled by the reader; its late chunks are dropped
+    if (msg.chunk) request.chunks.push(msg.chunk);
+    if (msg.done) {
+      request.done = true;
+      if (msg.error !== undefined) request.error = new Error(msg.error);
+    }
+    request.wake?.();
+    request.wake = undefined;
+  }
+
+  private finish(req: number, request: Request): void {
+    if (!this.requests.delete(req)) return;
+    const slot = request.slot;
+    slot.pendingBytes -= request.sizeHint;
+    if (--slot.pending === 0) slot.worker.unref();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const request of this.requests.values()) {
+      request.error ??= this.failure;
+      request.done = true;
+      request.wake?.();
+      request.wake = undefined;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import type { SourceFile, SourceTree } from '../../ports/file-tree';
+import { type ChunkerParams, chunkerMasks, cutPoint } from './chunker';
+
+/** A content-defined chunk of a file and its ID (SHA-256, hex). */
+export interface HashedChunk {
+  readonly id: string;
+  readonly data: Uint8Array;
+}
+
+/**
+ * Reads files of the backup source and cuts them into hashed chunks: the per-file CPU work of a
+ * backup (read, FastCDC, SHA-256). The engine reads in this thread by default
+ * ({@link sourceChunkReader}); the CLI passes a pool of worker threads so this work runs beside the
+ * main thread's packing (see lambdas/adapters/local/worker-chunk-reader.ts). Every reader must cut
+ * and hash alike: chunk IDs depend only on the bytes and the chunker parameters.
+ */
+export interface FileChunkReader {
+  /**
+   * Yields the chunks of the file at `path` (relative to the source's root) in order. Throws when the
+   * file cannot be read (the engine records it as skipped), or {@link ReaderFailure} when the reader
+   * itself broke (the engine fails the run). Stopping early (`break`) releases the file.
+   */
+  read(path: string, sizeHint: number, params: ChunkerParams): AsyncIterable<HashedChunk>;
+  /**
+   * Files worth reading at once to keep this reader busy.
+   * @default 8
+   */
+  readonly concurrency?: number;
+}
+
+/** The reader itself failed (not one file): the backup must fail rather than skip every file. */
+export class ReaderFailure extends Error {
+  override readonly name = 'ReaderFailure';
+}
+
+/** SHA-256 of a chunk, hex: the chunk's ID. */
+export function chunkId(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Reads a file front to back and yields its content-defined chunks, each in its own buffer (so a
+ * chunk can be kept, or transferred to another thread, without pinning the read buffer).
+ */
+export async function* streamChunks(
+  file: SourceFile,
+  params: ChunkerParams,
+  sizeHint: number,
+): AsyncGenerator<HashedChunk> {
+  const masks = chunkerMasks(params);
+  // A buffer just over the expected size (the +1 sees EOF in one read); large files get 4 x max so
+  // compaction moves little. It grows if the file grew since it was stat'ed.
+  let buf = new Uint8Array(Math.max(4096, Math.min(sizeHint + 1, params.maxSize * 4)));
+  let start = 0;
+  let end = 0;
+  let eof = false;
+  for (;;) {
+    while (!eof && end - start < params.maxSize) {
+      if (end === buf.length) {
+        if (start > 0) {
+          buf.copyWithin(0, start, end);
+          end -= start;
+          start = 0;
+        } else {
+          const bigger = new Uint8Array(Math.min(buf.length * 2, params.maxSize * 4));
+          bigger.set(buf.subarray(0, end));
+          buf = bigger;
+        }
+      }
+      const n = await file.read(buf, end, buf.length - end);
+      if (n === 0) eof = true;
+      else end += n;
+    }
+    if (end === start) return;
+    const len = cutPoint(buf, start, end, params, masks);
+    const data = buf.slice(start, start + len);
+    start += len;
+    yield { id: chunkId(data), data };
+  }
+}
+
+/** Cuts an in-memory file into hashed chunks (views into `data`, no copies). */
+export function bufferChunks(data: Uint8Array, params: ChunkerParams): HashedChunk[] {
+  const masks = chunkerMasks(params);
+  const out: HashedChunk[] = [];
+  for (let at = 0; at < data.length; ) {
+    const len = cutPoint(data, at, data.length, params, masks);
+    const chunk = data.subarray(at, at + len);
+    out.push({ id: chunkId(chunk), data: chunk });
+    at += len;
+  }
+  return out;
+}
+
+/**
+ * The in-thread reader over a {@link SourceTree}: small files in one `readWhole` call where the tree
+ * has it, larger ones streamed through `open`. Used where worker threads are not (the Lambda, tests).
+ */
+export function sourceChunkReader(source: SourceTree): FileChunkReader {
+  return {
+    async *read(path, sizeHint, params) {
+      if (source.readWhole && sizeHint <= params.maxSize) {
+        yield* bufferChunks(await source.readWhole(path), params);
+        return;
+      }
+      const file = await source.open(path);
+      try {
+        yield* streamChunks(file, params, sizeHint);
+      } finally {
+        await file.close().catch(() => undefined);
+      }
+    },
+  };
+}
