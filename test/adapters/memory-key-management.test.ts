@@ -23,7 +23,7 @@ describe('MemoryKeyManagement (the fake KMS the repository tests use)', () => {
   test.each([
     [
       'another context',
-      (k: MemoryKeyManagement, arn: string) => ({ keyId: arn, context: { 'bulkhead:repository': 'r2' } }),
+      (_k: MemoryKeyManagement, arn: string) => ({ keyId: arn, context: { 'bulkhead:repository': 'r2' } }),
       'invalid-ciphertext',
     ],
     [

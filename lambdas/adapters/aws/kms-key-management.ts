@@ -85,7 +85,7 @@ export class KmsKeyManagement implements KeyManagement {
       .catch((error: unknown) => {
         throw mapError(keyId, 'GenerateDataKey', error);
       });
-    if (!out.Plaintext || out.Plaintext.length !== 32 || !out.CiphertextBlob || !out.KeyId) {
+    if (out.Plaintext?.length !== 32 || !out.CiphertextBlob || !out.KeyId) {
       throw new KeyManagementError(
         keyId,
         'GenerateDataKey',
