@@ -4,6 +4,9 @@
  * the number of attempts is one documented figure and the behaviour is testable with a mocked client.
  */
 
+/** Attempts in total, the first included, unless the caller says otherwise. */
+export const DEFAULT_RETRY_ATTEMPTS = 5;
+
 /** How to retry. */
 export interface RetryOptions {
   /**
@@ -77,7 +80,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** Runs `call`, retrying retryable errors; the last error is rethrown once attempts run out. */
 export async function withRetry<T>(call: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const attempts = Math.max(1, options.attempts ?? 5);
+  const attempts = Math.max(1, options.attempts ?? DEFAULT_RETRY_ATTEMPTS);
   const base = options.baseDelayMs ?? 200;
   const max = options.maxDelayMs ?? 5_000;
   const sleep = options.sleep ?? defaultSleep;

@@ -2,11 +2,15 @@ import type { Ecs, EcsService, EcsTask, ServiceChange } from '../../ports/ecs';
 import { ecsInvalidParameter, SimAwsError, throttling } from './errors';
 import type { Prng } from './prng';
 import type { SimRegion } from './sim-region';
+import { throttledAfterRetries } from './sim-throttle';
 import { ECS_LIMITS } from './timing';
 
 /** Options of the simulated ECS API. */
 export interface SimApiOptions {
-  /** Share of calls that fail with ThrottlingException (a scenario knob). @default 0 */
+  /**
+   * Share of call attempts that fail with ThrottlingException (a scenario knob); a call fails when
+   * every attempt the AWS adapters would make is throttled (see ./sim-throttle). @default 0
+   */
   readonly throttleRate?: number;
   /** Stream the throttling draws come from. */
   readonly rng?: Prng;
@@ -24,10 +28,9 @@ export class SimEcs implements Ecs {
   ) {}
 
   private check(api: string, cluster: string): void {
-    if (this.options.rng && this.options.throttleRate && this.options.rng.chance(this.options.throttleRate)) {
+    const record = () =>
       this.region.recordCall({ api, target: cluster, params: {}, ok: false, error: 'ThrottlingException' });
-      throw throttling(api);
-    }
+    if (throttledAfterRetries(this.options, record)) throw throttling(api);
     if (cluster !== this.region.clusterName && cluster !== this.region.clusterArn)
       throw new SimAwsError('ClusterNotFoundException', `Cluster not found: ${cluster}`);
   }

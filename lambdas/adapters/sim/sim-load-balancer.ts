@@ -2,6 +2,7 @@ import type { LoadBalancer, TargetGroupWeight, TargetHealth } from '../../ports/
 import { elbValidation, SimAwsError, throttling } from './errors';
 import type { SimApiOptions } from './sim-ecs';
 import type { SimRegion } from './sim-region';
+import { throttledAfterRetries } from './sim-throttle';
 import { ALB_LIMITS } from './timing';
 
 /**
@@ -16,10 +17,8 @@ export class SimLoadBalancer implements LoadBalancer {
   ) {}
 
   private throttle(api: string, target: string): void {
-    if (this.options.rng && this.options.throttleRate && this.options.rng.chance(this.options.throttleRate)) {
-      this.region.recordCall({ api, target, params: {}, ok: false, error: 'Throttling' });
-      throw throttling(api);
-    }
+    const record = () => this.region.recordCall({ api, target, params: {}, ok: false, error: 'Throttling' });
+    if (throttledAfterRetries(this.options, record)) throw throttling(api);
   }
 
   async getListenerWeights(listenerArn: string): Promise<TargetGroupWeight[]> {
