@@ -72,3 +72,16 @@ export function roundOutcomes(
   }
   return [...counts].map(([ip, c]) => ({ ip, ok: c.failures * 2 <= c.probes }));
 }
+
+/**
+ * Probes per AZ and round above which a cell's targets get fewer probes each: about 50 probes per
+ * AZ per round already give the fast path its evidence, and a cell of 50 tasks probed 10 times
+ * each would be 500 requests every 10 s from one function.
+ */
+export const MAX_PROBES_PER_AZ_ROUND = 50;
+
+/** Pure: probes per target this round, `configured` but within {@link MAX_PROBES_PER_AZ_ROUND}, at least one. */
+export function probesPerTargetFor(targets: number, configured: number): number {
+  if (targets <= 0) return configured;
+  return Math.max(1, Math.min(configured, Math.floor(MAX_PROBES_PER_AZ_ROUND / targets)));
+}

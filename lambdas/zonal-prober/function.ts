@@ -16,6 +16,7 @@ import type { ObjectStore } from '../ports/object-store';
 import { errorText } from '../shell/failover-io';
 import {
   healthyTargetCount,
+  probesPerTargetFor,
   type RoundSummary,
   roundOutcomes,
   summarizeRound,
@@ -61,7 +62,7 @@ export function createZonalProberHandler(deps: ZonalProberDeps) {
   async function probeAz(targets: readonly TargetHealth[]) {
     const probed = targetsToProbe(targets);
     return Promise.all(
-      Array.from({ length: config.probesPerTarget }, () => probed)
+      Array.from({ length: probesPerTargetFor(probed.length, config.probesPerTarget) }, () => probed)
         .flat()
         .map(async (t) => {
           let result: ProbeResult;

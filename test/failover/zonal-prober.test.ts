@@ -7,6 +7,8 @@ import type { HttpProbe } from '../../lambdas/ports/http-probe';
 import { RecordingLog } from '../../lambdas/ports/log';
 import {
   healthyTargetCount,
+  MAX_PROBES_PER_AZ_ROUND,
+  probesPerTargetFor,
   roundOutcomes,
   summarizeRound,
   totalOfRound,
@@ -205,6 +207,22 @@ describe('zonal prober: several probes per target', () => {
     }));
     expect(roundOutcomes(results)).toEqual([{ ip: '10.0.0.1', ok }]);
   });
+
+  test.each([
+    { targets: 2, configured: 10, each: 10 },
+    { targets: 5, configured: 10, each: 10 },
+    { targets: 6, configured: 10, each: 8 },
+    { targets: 25, configured: 10, each: 2 },
+    { targets: 50, configured: 10, each: 1 },
+    { targets: 200, configured: 10, each: 1 },
+    { targets: 2, configured: 1, each: 1 },
+  ])(
+    'GIVEN $targets targets and $configured probes configured WHEN a round is planned THEN $each probe(s) each',
+    ({ targets, configured, each }) => {
+      expect(probesPerTargetFor(targets, configured)).toBe(each);
+      expect(targets * each).toBeLessThanOrEqual(Math.max(targets, MAX_PROBES_PER_AZ_ROUND));
+    },
+  );
 
   test('GIVEN per-AZ rounds WHEN totalled THEN probes and failures add up and latency is probe-weighted', () => {
     const r = (probes: number, failures: number, meanLatencyMs: number) => ({
