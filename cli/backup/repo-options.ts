@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { KmsKeyManagement } from '../../lambdas/adapters/aws/kms-key-management';
 import { DirObjectStore } from '../../lambdas/adapters/local/dir-object-store';
 import { type CodecSet, runtimeCodecs } from '../../lambdas/core/snapshot/codec';
 import { LeaseHeldError } from '../../lambdas/core/snapshot/repo-lease';
-import { Repository, RepositoryError } from '../../lambdas/core/snapshot/repository';
+import { type RepoKeys, Repository, RepositoryError } from '../../lambdas/core/snapshot/repository';
 import type { ObjectStore } from '../../lambdas/ports/object-store';
 import { CliError, EXIT } from './exit-codes';
 import { nativeZstdCodec } from './native-zstd';
@@ -71,6 +72,44 @@ export function passphrase(): string | undefined {
   return p === undefined || p === '' ? undefined : p;
 }
 
+/** Env var naming the KMS key for a new repository (as --kms-key does). */
+export const KMS_KEY_ENV = 'BULKHEAD_KMS_KEY';
+
+/** The KMS key for a new repository: --kms-key, else BULKHEAD_KMS_KEY; validated loosely (ARN, key ID or alias). */
+export function kmsKeyOption(opts: { readonly kmsKey?: string }): string | undefined {
+  const env = process.env[KMS_KEY_ENV];
+  const key = opts.kmsKey ?? (env === '' ? undefined : env);
+  if (key === undefined) return undefined;
+  if (
+    !/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/+=,.@:-]+|alias\/[\w/+=,.@:-]+|[0-9a-f-]{36}|mrk-[0-9a-f]{32})$/.test(
+      key,
+    )
+  ) {
+    throw new CliError(
+      `--kms-key must be a KMS key ARN, key ID, alias name (alias/…) or alias ARN, got ${JSON.stringify(key)}`,
+      EXIT.usage,
+    );
+  }
+  if (passphrase()) {
+    throw new CliError(
+      `--kms-key (or ${KMS_KEY_ENV}) and BULKHEAD_PASSWORD both given: the repository key comes from one of them`,
+      EXIT.usage,
+    );
+  }
+  return key;
+}
+
+let kms: KmsKeyManagement | undefined;
+
+/**
+ * What opens a repository from the CLI: BULKHEAD_PASSWORD, and AWS KMS with the caller's credentials
+ * (the KMS SDK loads only when a repository's key is in KMS).
+ */
+export function repoKeys(): RepoKeys {
+  kms ??= new KmsKeyManagement();
+  return { passphrase: passphrase(), kms };
+}
+
 /** Resolves the repository URL from the option, then the env, then the default. */
 export function repoUrl(opts: RepoOptions): string {
   return opts.repo ?? process.env.BULKHEAD_REPO ?? DEFAULT_REPO;
@@ -85,10 +124,10 @@ export async function openRepo(opts: RepoOptions, create = false): Promise<Repos
       return await Repository.init(store, codecs, {
         id: randomUUID(),
         nowMs: Date.now(),
-        passphrase: passphrase(),
+        ...repoKeys(),
       });
     }
-    return await Repository.open(store, codecs, passphrase());
+    return await Repository.open(store, codecs, repoKeys());
   } catch (error) {
     if (error instanceof RepositoryError)
       throw new CliError(`${repoUrl(opts)}: ${error.message}`, EXIT.noRepository);

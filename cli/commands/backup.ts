@@ -13,9 +13,12 @@ import {
   cliCodecs,
   cliLease,
   formatBytes,
+  KMS_KEY_ENV,
+  kmsKeyOption,
   numberOption,
   passphrase,
   type RepoOptions,
+  repoKeys,
   repoUrl,
   runCommand,
   storeFor,
@@ -29,6 +32,7 @@ interface BackupCliOptions extends RepoOptions {
   readonly wait?: string;
   readonly packSize?: string;
   readonly encrypt?: boolean;
+  readonly kmsKey?: string;
   readonly readThreads?: string;
 }
 
@@ -59,13 +63,17 @@ export function registerBackup(program: Command): void {
       'when this run creates the repository: encrypt it client-side (AES-256-GCM, key from BULKHEAD_PASSWORD via scrypt)',
     )
     .option(
+      '--kms-key <arn|alias>',
+      `when this run creates the repository: encrypt it client-side with a data key from this AWS KMS key (env ${KMS_KEY_ENV}); needs kms:GenerateDataKey and kms:Decrypt on it. Later commands find the key in the repository and need only kms:Decrypt`,
+    )
+    .option(
       '--read-threads <n>',
       'worker threads that read, chunk and hash files beside the main thread (0: read in the main thread)',
       String(Math.min(2, availableParallelism())),
     )
     .addHelpText(
       'after',
-      `\nExamples:\n  bulkhead backup /srv/data --repo /backups/repo\n  BULKHEAD_REPO=s3://my-bucket/volume bulkhead backup /mnt/efs --json\n${EXIT_HELP}`,
+      `\nExamples:\n  bulkhead backup /srv/data --repo /backups/repo\n  bulkhead backup /srv/data --repo s3://my-bucket/volume --kms-key alias/bulkhead-backup\n  BULKHEAD_REPO=s3://my-bucket/volume bulkhead backup /mnt/efs --json\n${EXIT_HELP}`,
     )
     .action(async (dir: string, opts: BackupCliOptions) =>
       runCommand(opts.json, async () => {
@@ -75,15 +83,20 @@ export function registerBackup(program: Command): void {
         const root = path.resolve(dir);
         const store = await storeFor(repoUrl(opts), opts.endpoint);
         const codecs = cliCodecs(opts.codec);
-        if (opts.encrypt && !passphrase()) {
-          throw new CliError('--encrypt needs the passphrase in BULKHEAD_PASSWORD', EXIT.usage);
+        const kmsKeyId = kmsKeyOption(opts);
+        if (opts.encrypt && !passphrase() && !kmsKeyId) {
+          throw new CliError(
+            '--encrypt needs the passphrase in BULKHEAD_PASSWORD (or a --kms-key)',
+            EXIT.usage,
+          );
         }
         const repo = await Repository.init(store, codecs, {
           id: randomUUID(),
           nowMs: Date.now(),
           packSize: Math.round(packMiB * 1024 * 1024),
-          passphrase: passphrase(),
+          ...repoKeys(),
           encrypt: opts.encrypt,
+          kmsKeyId,
         }).catch((error: unknown) => {
           if (error instanceof RepositoryError)
             throw new CliError(`${repoUrl(opts)}: ${error.message}`, EXIT.noRepository);

@@ -9,7 +9,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { KmsKeyManagement, kmsArnRegion } from '../../lambdas/adapters/aws/kms-key-management';
+import { MemoryKeyManagement } from '../../lambdas/adapters/memory/memory-key-management';
 import { KeyManagementError } from '../../lambdas/ports/key-management';
+import { type FakeKmsEndpoint, startFakeKms } from '../kms-http-fake';
 
 const KEY = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const CONTEXT = { 'bulkhead:repository': 'repo-1' };
@@ -28,6 +30,7 @@ describe('KmsKeyManagement (aws-sdk-client-mock)', () => {
     },
   });
   beforeEach(() => kms.reset());
+  afterAll(() => kms.restore());
 
   test('GIVEN a key ARN WHEN generateDataKey THEN GenerateDataKey asks for AES_256 with the context, in the key ARN region, and returns plaintext, blob and the key ARN', async () => {
     const plaintext = new Uint8Array(32).fill(7);
@@ -130,5 +133,55 @@ describe('KmsKeyManagement (aws-sdk-client-mock)', () => {
     ['1234abcd-12ab-34cd-56ef-1234567890ab', undefined],
   ])('kmsArnRegion(%s) is %s', (keyId, region) => {
     expect(kmsArnRegion(keyId)).toBe(region);
+  });
+});
+
+describe('KmsKeyManagement with the real SDK client against a loopback KMS protocol fake', () => {
+  let endpoint: FakeKmsEndpoint;
+  const fake = new MemoryKeyManagement('eu-west-1');
+  const arn = fake.createKey('alias/loop');
+  const keys = new KmsKeyManagement({
+    clientFor: (region) =>
+      new KMSClient({
+        region: region ?? 'eu-west-1',
+        endpoint: endpoint.url,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      }),
+  });
+  beforeAll(async () => {
+    endpoint = await startFakeKms(fake);
+  });
+  afterAll(async () => {
+    await endpoint.close();
+  });
+
+  test('GIVEN an alias WHEN generateDataKey then decrypt over HTTP THEN the same 32 bytes come back and the key ARN resolves', async () => {
+    const dk = await keys.generateDataKey('alias/loop', CONTEXT);
+    expect(dk.keyArn).toBe(arn);
+    expect(await keys.decrypt(dk.keyArn, dk.ciphertext, CONTEXT)).toEqual(dk.plaintext);
+    await expect(
+      keys.decrypt(dk.keyArn, dk.ciphertext, { 'bulkhead:repository': 'other' }),
+    ).rejects.toMatchObject({
+      reason: 'invalid-ciphertext',
+    });
+    expect(endpoint.targets).toEqual([
+      'TrentService.GenerateDataKey',
+      'TrentService.Decrypt',
+      'TrentService.Decrypt',
+    ]);
+  });
+
+  test('GIVEN Decrypt denied by KMS WHEN decrypt over HTTP THEN AccessDeniedException parses to access-denied naming the key', async () => {
+    const dk = await keys.generateDataKey(arn, CONTEXT);
+    fake.deny('Decrypt');
+    try {
+      await expect(keys.decrypt(arn, dk.ciphertext, CONTEXT)).rejects.toMatchObject({
+        reason: 'access-denied',
+        keyId: arn,
+        message: expect.stringContaining(`KMS denied kms:Decrypt on key ${arn}`),
+      });
+    } finally {
+      fake.allow('Decrypt');
+    }
   });
 });

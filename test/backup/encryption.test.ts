@@ -44,7 +44,7 @@ describe('client-side encryption (AES-256-GCM, scrypt passphrase)', () => {
     expect(repo.encrypted).toBe(true);
     const r = await backupDir(repo, src);
     expect(r.status).toBe('complete');
-    const fresh = await Repository.open(store, runtimeCodecs(), SECRET);
+    const fresh = await Repository.open(store, runtimeCodecs(), { passphrase: SECRET });
     expect((await runVerify(fresh, { readDataPercent: 100 })).problems).toEqual([]);
     await expectLatestRestoresTo(fresh, path.join(work, 'out'), src);
   });
@@ -68,14 +68,16 @@ describe('client-side encryption (AES-256-GCM, scrypt passphrase)', () => {
     const store = new MemoryObjectStore();
     await open(store, SECRET);
     await expect(Repository.open(store, runtimeCodecs())).rejects.toThrow(/encrypted: give its passphrase/);
-    await expect(Repository.open(store, runtimeCodecs(), 'wrong')).rejects.toThrow(/wrong passphrase/);
+    await expect(Repository.open(store, runtimeCodecs(), { passphrase: 'wrong' })).rejects.toThrow(
+      /wrong passphrase/,
+    );
   });
 
   test('GIVEN a flipped byte in an encrypted pack WHEN verify --read-data 100 THEN the blob fails authentication and is named', async () => {
     const store = new MemoryObjectStore();
     const r = await backupDir(await open(store, SECRET), src);
     if (r.status !== 'complete') throw new Error('backup did not complete');
-    const repo = await Repository.open(store, runtimeCodecs(), SECRET);
+    const repo = await Repository.open(store, runtimeCodecs(), { passphrase: SECRET });
     const tree = await repo.readTree((await repo.findSnapshot('latest')).manifest.tree);
     const loc = repo.blobs.get(tree.find((n) => n.path === 'small.txt')?.content?.[0] ?? '');
     if (!loc) throw new Error('small.txt has no blob');
@@ -83,7 +85,7 @@ describe('client-side encryption (AES-256-GCM, scrypt passphrase)', () => {
     if (!body) throw new Error('pack missing');
     body[loc.entry.offset + 20] ^= 1;
     await store.put(KEYS.pack(loc.pack), body);
-    const report = await runVerify(await Repository.open(store, runtimeCodecs(), SECRET), {
+    const report = await runVerify(await Repository.open(store, runtimeCodecs(), { passphrase: SECRET }), {
       readDataPercent: 100,
     });
     const bad = report.problems.find((p) => p.kind === 'blob-corrupt');

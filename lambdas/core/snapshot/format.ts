@@ -20,6 +20,13 @@ import type { EncryptionConfig } from './crypto';
  */
 export const FORMAT_VERSION = 1;
 
+/**
+ * The config version of a repository whose master key is a KMS data key. Everything else in it is
+ * format {@link FORMAT_VERSION}; the bump only makes readers that predate KMS refuse it with "version
+ * not supported" instead of asking for a passphrase. Passphrase and unencrypted repositories stay 1.
+ */
+export const KMS_CONFIG_VERSION = 2;
+
 /** Where things live. */
 export const KEYS = {
   config: 'config',

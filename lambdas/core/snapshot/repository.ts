@@ -1,7 +1,18 @@
+import { type KeyManagement, KeyManagementError } from '../../ports/key-management';
 import { type ObjectStore, PreconditionFailedError } from '../../ports/object-store';
 import { chunkLengths, DATA_CHUNKER, TREE_CHUNKER } from './chunker';
 import { type CodecSet, NONE_CODEC } from './codec';
-import { DecryptionError, newEncryption, openEncryption, seal, unseal } from './crypto';
+import {
+  DecryptionError,
+  type EncryptionConfig,
+  isKmsEncryption,
+  newEncryption,
+  newKmsEncryption,
+  openEncryption,
+  openKmsEncryption,
+  seal,
+  unseal,
+} from './crypto';
 import {
   type BlobEntry,
   type CompactIndex,
@@ -12,6 +23,7 @@ import {
   FORMAT_VERSION,
   type IndexFile,
   KEYS,
+  KMS_CONFIG_VERSION,
   type PackEntry,
   type RepoConfig,
   type SnapshotManifest,
@@ -93,16 +105,32 @@ export class Repository {
       passphrase?: string;
       /** Create the repository encrypted (needs `passphrase`). */
       encrypt?: boolean;
+      /**
+       * Create the repository encrypted with a data key from this KMS key (ARN, ID or alias; needs
+       * `kms`). An existing repository must already be keyed by it.
+       */
+      kmsKeyId?: string;
+      /** KMS, for `kmsKeyId` and to open an existing KMS-keyed repository. */
+      kms?: KeyManagement;
     },
   ): Promise<Repository> {
-    if (options.encrypt && !options.passphrase) throw new RepositoryError('encryption needs a passphrase');
+    const { passphrase, kmsKeyId, kms } = options;
+    if (kmsKeyId && passphrase) {
+      throw new RepositoryError('give a KMS key or a passphrase for the repository key, not both');
+    }
+    if (kmsKeyId && !kms) throw new RepositoryError('a KMS key needs a KMS client');
+    if (options.encrypt && !passphrase && !kmsKeyId)
+      throw new RepositoryError('encryption needs a passphrase');
     const existing = await store.head(KEYS.config);
-    const encryption =
-      !existing && options.encrypt && options.passphrase
-        ? (await newEncryption(options.passphrase)).config
-        : undefined;
+    let encryption: EncryptionConfig | undefined;
+    if (!existing && kmsKeyId && kms) {
+      // GenerateDataKey, then Decrypt: a caller without kms:Decrypt fails here, before writing anything.
+      encryption = (await withKeyErrors(() => newKmsEncryption(kms, kmsKeyId, options.id))).config;
+    } else if (!existing && options.encrypt && passphrase) {
+      encryption = (await newEncryption(passphrase)).config;
+    }
     const config: RepoConfig = {
-      version: FORMAT_VERSION,
+      version: isKmsEncryption(encryption) ? KMS_CONFIG_VERSION : FORMAT_VERSION,
       id: options.id,
       createdMs: options.nowMs,
       chunker: options.chunker ?? DATA_CHUNKER,
@@ -120,24 +148,53 @@ export class Repository {
         if (!(error instanceof PreconditionFailedError)) throw error;
       }
     }
-    return Repository.open(store, codecs, options.passphrase);
+    // Asked for a KMS key: the repository there (ours, or one that existed) must be keyed by it.
+    if (kmsKeyId) checkKmsKey((await Repository.readConfig(store)).encryption, kmsKeyId);
+    return Repository.open(store, codecs, { passphrase, kms });
   }
 
-  /** Opens an existing repository; throws {@link RepositoryError} when there is none, or it is encrypted and the passphrase is missing or wrong. */
-  static async open(store: ObjectStore, codecs: CodecSet, passphrase?: string): Promise<Repository> {
+  /** Reads the config object; throws {@link RepositoryError} when there is none. */
+  static async readConfig(store: ObjectStore): Promise<RepoConfig> {
     const raw = await store.get(KEYS.config);
     if (!raw) throw new RepositoryError('no repository here (no config object); run a backup to create one');
-    const config = JSON.parse(dec.decode(raw.body)) as RepoConfig;
-    if (config.version !== FORMAT_VERSION) {
+    return JSON.parse(dec.decode(raw.body)) as RepoConfig;
+  }
+
+  /**
+   * Opens an existing repository; throws {@link RepositoryError} when there is none, or its key cannot
+   * be had: a passphrase repository without or with a wrong passphrase, a KMS repository without
+   * `kms` or kms:Decrypt on its key, or with a passphrase given (it would be silently unused).
+   */
+  static async open(store: ObjectStore, codecs: CodecSet, keys: RepoKeys = {}): Promise<Repository> {
+    const config = await Repository.readConfig(store);
+    const kmsKeyed = isKmsEncryption(config.encryption);
+    if (config.version !== (kmsKeyed ? KMS_CONFIG_VERSION : FORMAT_VERSION)) {
       throw new RepositoryError(
-        `repository format version ${config.version} is not supported (want ${FORMAT_VERSION})`,
+        `repository format version ${config.version} is not supported (want ${FORMAT_VERSION}, or ${KMS_CONFIG_VERSION} with a KMS key)`,
       );
     }
-    if (!config.encryption) return new Repository(store, config, codecs);
-    if (!passphrase)
+    const e = config.encryption;
+    if (!e) return new Repository(store, config, codecs);
+    if (isKmsEncryption(e)) {
+      if (keys.passphrase) {
+        throw new RepositoryError(
+          `the repository key is in KMS (key ${e.kms.keyArn}), not a passphrase: unset BULKHEAD_PASSWORD`,
+        );
+      }
+      if (!keys.kms)
+        throw new RepositoryError(`the repository key is in KMS (key ${e.kms.keyArn}): no KMS client`);
+      const kms = keys.kms;
+      return new Repository(
+        store,
+        config,
+        codecs,
+        await withKeyErrors(() => openKmsEncryption(e, kms, config.id)),
+      );
+    }
+    if (!keys.passphrase)
       throw new RepositoryError('the repository is encrypted: give its passphrase (BULKHEAD_PASSWORD)');
     try {
-      return new Repository(store, config, codecs, await openEncryption(config.encryption, passphrase));
+      return new Repository(store, config, codecs, await openEncryption(e, keys.passphrase));
     } catch (error) {
       if (error instanceof DecryptionError) throw new RepositoryError('wrong passphrase for this repository');
       throw error;
@@ -331,6 +388,42 @@ export class Repository {
       at += p.length;
     }
     return decodeTree(all);
+  }
+}
+
+/** What opens an encrypted repository: its passphrase, or KMS for a KMS-keyed one. */
+export interface RepoKeys {
+  readonly passphrase?: string;
+  /** Needed only for a repository whose key is in KMS (its key ARN is in the config). */
+  readonly kms?: KeyManagement;
+}
+
+/** KMS refusals and a data key that does not check out become {@link RepositoryError}s with KMS's reason. */
+async function withKeyErrors<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof KeyManagementError || error instanceof DecryptionError) {
+      throw new RepositoryError(error.message);
+    }
+    throw error;
+  }
+}
+
+/**
+ * An existing repository opened with a KMS key asked for must be keyed by that key. An alias cannot
+ * be compared without asking KMS, and the config's key is the one used anyway, so it passes.
+ */
+function checkKmsKey(encryption: EncryptionConfig | undefined, asked: string): void {
+  if (!isKmsEncryption(encryption)) {
+    throw new RepositoryError(
+      `the repository exists and its key is ${encryption ? 'a passphrase' : 'absent (not encrypted)'}, not KMS key ${asked}: a KMS key applies only when creating a repository`,
+    );
+  }
+  const arn = encryption.kms.keyArn;
+  const isAlias = asked.startsWith('alias/') || asked.includes(':alias/');
+  if (!isAlias && asked !== arn && !arn.endsWith(`:key/${asked}`)) {
+    throw new RepositoryError(`the repository is keyed by KMS key ${arn}, not ${asked}`);
   }
 }
 
