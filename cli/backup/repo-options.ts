@@ -4,12 +4,12 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { KmsKeyManagement } from '../../lambdas/adapters/aws/kms-key-management';
 import { DirObjectStore } from '../../lambdas/adapters/local/dir-object-store';
+import { nativeZstdCodec } from '../../lambdas/adapters/local/native-zstd';
 import { type CodecSet, runtimeCodecs } from '../../lambdas/core/snapshot/codec';
 import { LeaseHeldError } from '../../lambdas/core/snapshot/repo-lease';
 import { type RepoKeys, Repository, RepositoryError } from '../../lambdas/core/snapshot/repository';
 import type { ObjectStore } from '../../lambdas/ports/object-store';
 import { CliError, EXIT } from './exit-codes';
-import { nativeZstdCodec } from './native-zstd';
 
 /** Where the CLI puts a repository when neither --repo nor BULKHEAD_REPO says. */
 export const DEFAULT_REPO = '.bulkhead/repo';

@@ -106,7 +106,10 @@ export function registerBackup(program: Command): void {
           opts.json,
           'backup |{bar}| {percentage}% read {read} added {added} | {files} files',
         );
-        const reader = readThreads > 0 ? new WorkerChunkReader(root, { workers: readThreads }) : undefined;
+        const reader =
+          readThreads > 0
+            ? new WorkerChunkReader(root, { workers: readThreads, codec: repo.codecs.write.name })
+            : undefined;
         const result = await withRepositoryLease(store, cliLease(waitMs), (heartbeat) =>
           runBackup(repo, new NodeSourceTree(root, { syncMetadata: true }), {
             reader,

@@ -2,7 +2,9 @@ import { closeSync, constants as fsc, openSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { ChunkerParams } from '../../core/snapshot/chunker';
+import { type Codec, runtimeCodecs } from '../../core/snapshot/codec';
 import { type HashedChunk, streamChunks } from '../../core/snapshot/file-chunks';
+import { nativeZstdCodec } from './native-zstd';
 
 /** One request from the main thread to a chunk worker. */
 export type ChunkWorkerRequest =
@@ -42,6 +44,11 @@ export interface ChunkWorkerData {
   readonly root: string;
   /** Chunks of one file sent ahead of the main thread's credits (bounds memory per file). */
   readonly window: number;
+  /**
+   * Compress each chunk with this codec before sending it (`none` where that does not help), so the
+   * main thread only packs. Unset: chunks travel raw and the main thread compresses.
+   */
+  readonly codec?: string;
 }
 
 interface Active {
@@ -67,6 +74,15 @@ function openForRead(file: string): number {
  */
 export function serveChunkRequests(port: MessagePort, data: ChunkWorkerData): void {
   const active = new Map<number, Active>();
+  // The same codec set the CLI's main thread builds: node:zlib's zstd where present, else the binding.
+  const codec: Codec | undefined =
+    data.codec === undefined ? undefined : runtimeCodecs(nativeZstdCodec(), data.codec).write;
+  const compress = async (chunk: HashedChunk): Promise<HashedChunk> => {
+    if (!codec) return chunk;
+    const z = await codec.compress(chunk.data);
+    if (z.length >= chunk.data.length) return { ...chunk, codec: 'none' };
+    return { id: chunk.id, data: z, rawLength: chunk.rawLength, codec: codec.name };
+  };
   // Replies wait for the end of the turn: a batch of small files is read synchronously, then posted
   // as one message (per-message cost dominates small files on the receiving main thread).
   let outbox: ChunkWorkerReply[] = [];
@@ -79,8 +95,15 @@ export function serveChunkRequests(port: MessagePort, data: ChunkWorkerData): vo
   };
   const post = (reply: ChunkWorkerReply) => {
     if (outbox.length === 0) setImmediate(flush);
-    outbox.push(reply);
-    if (reply.chunk) transfer.push(reply.chunk.data.buffer as ArrayBuffer);
+    let chunk = reply.chunk;
+    if (chunk) {
+      // Move a buffer only when the chunk owns all of it (a pooled Buffer shares its ArrayBuffer).
+      const d = chunk.data;
+      if (d.byteOffset !== 0 || d.byteLength !== d.buffer.byteLength)
+        chunk = { ...chunk, data: new Uint8Array(d) };
+      transfer.push(chunk.data.buffer as ArrayBuffer);
+    }
+    outbox.push(chunk === reply.chunk ? reply : { ...reply, chunk });
   };
 
   const read = async (req: number, rel: string, sizeHint: number, params: ChunkerParams) => {
@@ -95,7 +118,8 @@ export function serveChunkRequests(port: MessagePort, data: ChunkWorkerData): vo
           readSync(fd as number, buf, offset, length, null),
         close: async () => undefined,
       };
-      for await (const chunk of streamChunks(file, params, sizeHint)) {
+      for await (const raw of streamChunks(file, params, sizeHint)) {
+        const chunk = await compress(raw);
         if (held) {
           post({ req, chunk: held, done: false });
           state.credits--;

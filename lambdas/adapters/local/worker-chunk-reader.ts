@@ -30,6 +30,13 @@ export interface WorkerChunkReaderOptions {
    */
   readonly concurrency?: number;
   /**
+   * Workers compress chunks with this codec (the repository's write codec), so the main thread only
+   * claims and packs; a chunk already stored is compressed for nothing, which costs less than the
+   * main thread's per-blob share of compressing.
+   * @default chunks travel raw, the main thread compresses
+   */
+  readonly codec?: string;
+  /**
    * The worker's entry file.
    * @default chunk-worker.cjs beside this module (registers tsx, then loads chunk-worker.ts)
    */
@@ -78,7 +85,11 @@ export class WorkerChunkReader implements FileChunkReader {
   ) {
     const count = Math.max(1, options.workers ?? Math.min(2, availableParallelism()));
     this.concurrency = options.concurrency ?? 8 * count;
-    const workerData: ChunkWorkerData = { root, window: Math.max(1, options.window ?? 4) };
+    const workerData: ChunkWorkerData = {
+      root,
+      window: Math.max(1, options.window ?? 4),
+      codec: options.codec,
+    };
     const entry = options.entry ?? path.join(__dirname, 'chunk-worker.cjs');
     for (let i = 0; i < count; i++) {
       const worker = new Worker(entry, { workerData });

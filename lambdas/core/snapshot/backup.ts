@@ -164,10 +164,16 @@ export async function runBackup(
       let size = 0;
       try {
         for await (const chunk of reader.read(rel, st.size, params)) {
-          size += chunk.data.length;
-          counts.bytesRead += chunk.data.length;
+          size += chunk.rawLength;
+          counts.bytesRead += chunk.rawLength;
           content.push(chunk.id);
-          if (writer.claim(chunk.id)) await adds.add(writer.add(chunk.id, 'data', chunk.data));
+          if (writer.claim(chunk.id)) {
+            await adds.add(
+              chunk.codec === undefined
+                ? writer.add(chunk.id, 'data', chunk.data)
+                : writer.addCompressed(chunk.id, 'data', chunk.codec, chunk.data, chunk.rawLength),
+            );
+          }
           if (size > params.maxSize) {
             await opts.heartbeat?.();
             // A huge file must not run past the time limit: drop it from this run; its chunks are

@@ -5,7 +5,15 @@ import { type ChunkerParams, chunkerMasks, cutPoint } from './chunker';
 /** A content-defined chunk of a file and its ID (SHA-256, hex). */
 export interface HashedChunk {
   readonly id: string;
+  /** The chunk's bytes; with {@link codec} set, its stored form instead. */
   readonly data: Uint8Array;
+  /** The chunk's length before any compression. */
+  readonly rawLength: number;
+  /**
+   * Set when the reader compressed the chunk already (worker threads do, beside the main thread):
+   * the codec `data` is compressed with, or `none` where compression did not help.
+   */
+  readonly codec?: string;
 }
 
 /**
@@ -76,7 +84,7 @@ export async function* streamChunks(
     const len = cutPoint(buf, start, end, params, masks);
     const data = buf.slice(start, start + len);
     start += len;
-    yield { id: chunkId(data), data };
+    yield { id: chunkId(data), data, rawLength: len };
   }
 }
 
@@ -87,7 +95,7 @@ export function bufferChunks(data: Uint8Array, params: ChunkerParams): HashedChu
   for (let at = 0; at < data.length; ) {
     const len = cutPoint(data, at, data.length, params, masks);
     const chunk = data.subarray(at, at + len);
-    out.push({ id: chunkId(chunk), data: chunk });
+    out.push({ id: chunkId(chunk), data: chunk, rawLength: len });
     at += len;
   }
   return out;

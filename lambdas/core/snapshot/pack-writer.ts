@@ -46,14 +46,26 @@ export class PackWriter {
   /** Compresses and queues a claimed blob; stores it raw when compression does not help. */
   async add(id: string, type: BlobType, raw: Uint8Array): Promise<void> {
     const codec = this.repo.codecs.write;
-    let data = await codec.compress(raw);
-    let codecName = codec.name;
-    if (data.length >= raw.length) {
-      data = raw;
-      codecName = 'none';
-    }
-    data = this.repo.seal(data);
-    await this.queue({ id, type, codec: codecName, length: data.length, rawLength: raw.length }, data);
+    const data = await codec.compress(raw);
+    if (data.length >= raw.length) await this.addCompressed(id, type, 'none', raw, raw.length);
+    else await this.addCompressed(id, type, codec.name, data, raw.length);
+  }
+
+  /**
+   * Queues a claimed blob compressed elsewhere (a chunk worker) with `codec`, one this repository
+   * reads: each blob records its codec, so it need not be the write codec.
+   */
+  async addCompressed(
+    id: string,
+    type: BlobType,
+    codec: string,
+    compressed: Uint8Array,
+    rawLength: number,
+  ): Promise<void> {
+    if (!this.repo.codecs.byName.has(codec))
+      throw new Error(`blob ${id}: codec ${codec} is not readable here`);
+    const data = this.repo.seal(compressed);
+    await this.queue({ id, type, codec, length: data.length, rawLength }, data);
   }
 
   /** Queues an already-stored blob as is (prune's repack: no recompression). */
