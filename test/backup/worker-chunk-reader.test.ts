@@ -11,6 +11,7 @@ import {
   ReaderFailure,
   sourceChunkReader,
 } from '../../lambdas/core/snapshot/file-chunks';
+import { runVerify } from '../../lambdas/core/snapshot/verify';
 import type { SourceStat } from '../../lambdas/ports/file-tree';
 import { prng, randomBytes } from '../seeded-random';
 import { expectLatestRestoresTo, SMALL, smallRepo } from './helpers';
@@ -153,6 +154,39 @@ describe('runBackup through worker threads', () => {
     expect(viaWorkers.stats.bytesAdded).toBe(plain.stats.bytesAdded);
     expect(viaWorkers.stats.blobsAdded).toBe(plain.stats.blobsAdded);
     await expectLatestRestoresTo(workerRepo, path.join(work, 'tree-out'), src);
+  });
+
+  test('GIVEN workers that compress (the repository codec) WHEN a tree is backed up THEN the same tree, codecs recorded per blob, verify clean, identical restore', async () => {
+    const src = path.join(work, 'compressing');
+    const rand = prng(21);
+    await fs.mkdir(src, { recursive: true });
+    await fs.writeFile(path.join(src, 'text'), 'compressible line\n'.repeat(30_000));
+    await fs.writeFile(path.join(src, 'random'), randomBytes(rand, 200_000));
+    await fs.writeFile(path.join(src, 'tiny'), 'x');
+    await fs.writeFile(path.join(src, 'empty'), '');
+    const opts = { hostname: 'h', path: src, nowMs: Date.now };
+    const plainRepo = await smallRepo();
+    const plain = await runBackup(plainRepo, new NodeSourceTree(src), opts);
+    const repo = await smallRepo();
+    const codec = repo.codecs.write.name;
+    const r = await runBackup(repo, new NodeSourceTree(src), {
+      ...opts,
+      reader: pool(src, { workers: 2, window: 2, codec }),
+    });
+    expect(r.status).toBe('complete');
+    expect((await repo.findSnapshot('latest')).manifest.tree).toEqual(
+      (await plainRepo.findSnapshot('latest')).manifest.tree,
+    );
+    // Compressible chunks carry the write codec, random ones and 'x' are stored raw, as in-thread.
+    const codecs = (r: typeof repo) =>
+      [...r.blobs.values()]
+        .filter((b) => b.entry.type === 'data')
+        .map((b) => `${b.entry.id}:${b.entry.codec}`);
+    expect(codecs(repo).sort()).toEqual(codecs(plainRepo).sort());
+    expect(new Set([...repo.blobs.values()].map((b) => b.entry.codec))).toEqual(new Set([codec, 'none']));
+    expect(r.stats.bytesAdded).toBe(plain.stats.bytesAdded);
+    expect((await runVerify(repo, { readDataPercent: 100 })).problems).toEqual([]);
+    await expectLatestRestoresTo(repo, path.join(work, 'compressing-out'), src);
   });
 
   test('GIVEN a file that vanishes between the scan and its read WHEN backed up through workers THEN it is skipped and recorded, and the run completes', async () => {

@@ -118,8 +118,9 @@ export function serveChunkRequests(port: MessagePort, data: ChunkWorkerData): vo
           readSync(fd as number, buf, offset, length, null),
         close: async () => undefined,
       };
-      for await (const raw of streamChunks(file, params, sizeHint)) {
-        const chunk = await compress(raw);
+      // Sends the previous chunk (a file's last one waits to travel with its `done`), then waits
+      // while the main thread holds `window` chunks of this file it has not taken yet.
+      const emit = async (chunk: HashedChunk) => {
         if (held) {
           post({ req, chunk: held, done: false });
           state.credits--;
@@ -129,9 +130,23 @@ export function serveChunkRequests(port: MessagePort, data: ChunkWorkerData): vo
             });
           }
         }
-        if (state.canceled) return;
         held = chunk;
+      };
+      // Up to `window` chunks of a large file compress in the thread pool while this thread cuts
+      // and hashes the next ones; they are sent in file order.
+      const compressing: Promise<HashedChunk>[] = [];
+      for await (const raw of streamChunks(file, params, sizeHint)) {
+        if (state.canceled) return;
+        const next = compress(raw);
+        next.catch(() => undefined); // awaited below, in order; this only marks it handled
+        compressing.push(next);
+        if (compressing.length >= data.window)
+          await emit(await (compressing.shift() as Promise<HashedChunk>));
       }
+      while (compressing.length > 0 && !state.canceled) {
+        await emit(await (compressing.shift() as Promise<HashedChunk>));
+      }
+      if (state.canceled) return;
       post({ req, chunk: held, done: true });
     } catch (error) {
       if (!state.canceled)
