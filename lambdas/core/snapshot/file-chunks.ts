@@ -58,8 +58,9 @@ export async function* streamChunks(
 ): AsyncGenerator<HashedChunk> {
   const masks = chunkerMasks(params);
   // A buffer just over the expected size (the +1 sees EOF in one read); large files get 4 x max so
-  // compaction moves little. It grows if the file grew since it was stat'ed.
-  let buf = new Uint8Array(Math.max(4096, Math.min(sizeHint + 1, params.maxSize * 4)));
+  // compaction moves little. It grows if the file grew since it was stat'ed. Not zero-filled: only
+  // bytes read are ever cut.
+  let buf: Uint8Array = Buffer.allocUnsafeSlow(Math.max(4096, Math.min(sizeHint + 1, params.maxSize * 4)));
   let start = 0;
   let end = 0;
   let eof = false;
@@ -71,7 +72,7 @@ export async function* streamChunks(
           end -= start;
           start = 0;
         } else {
-          const bigger = new Uint8Array(Math.min(buf.length * 2, params.maxSize * 4));
+          const bigger: Uint8Array = Buffer.allocUnsafeSlow(Math.min(buf.length * 2, params.maxSize * 4));
           bigger.set(buf.subarray(0, end));
           buf = bigger;
         }
@@ -82,7 +83,9 @@ export async function* streamChunks(
     }
     if (end === start) return;
     const len = cutPoint(buf, start, end, params, masks);
-    const data = buf.slice(start, start + len);
+    // A copy in its own ArrayBuffer: `buf` is reused, and Buffer#slice would only be a view.
+    const data = new Uint8Array(len);
+    data.set(buf.subarray(start, start + len));
     start += len;
     yield { id: chunkId(data), data, rawLength: len };
   }

@@ -1,4 +1,4 @@
-import { type BlobEntry, type BlobType, encodePack, KEYS, type PackEntry } from './format';
+import { type BlobEntry, type BlobType, KEYS, type PackEntry, packBytes, sha256Async } from './format';
 import type { Repository } from './repository';
 
 interface Pending {
@@ -90,11 +90,16 @@ export class PackWriter {
     const blobs = this.current;
     this.current = [];
     this.currentBytes = 0;
-    const { bytes, entry } = encodePack(blobs, (h) => this.repo.seal(h));
-    const upload: Promise<void> = this.repo.store
-      .put(KEYS.pack(entry.id), bytes, { contentType: 'application/octet-stream' })
+    const { bytes, blobs: entries } = packBytes(blobs, (h) => this.repo.seal(h));
+    // The pack's ID (SHA-256 of ~16 MiB) is hashed in the thread pool, beside the main thread's work.
+    const upload: Promise<void> = sha256Async(bytes)
+      .then(async (id) => {
+        const entry: PackEntry = { id, size: bytes.length, blobs: entries };
+        await this.repo.store.put(KEYS.pack(id), bytes, { contentType: 'application/octet-stream' });
+        return entry;
+      })
       .then(
-        () => {
+        (entry) => {
           this.uploaded.push(entry);
           this.repo.addPack(entry);
           this.packsWritten++;
