@@ -17,6 +17,7 @@ import {
   BACKUP_MOUNT_PATH,
   type BackupRuntimeConfig,
 } from '../lambdas/config/backup-runtime';
+import { KMS_CONTEXT_KEY } from '../lambdas/core/snapshot/crypto';
 import { BulkheadFunction } from './function';
 import type { ZonalServiceExports } from './stack-exports';
 
@@ -75,6 +76,12 @@ export class VolumeBackup extends Construct {
   readonly bucket: s3.Bucket;
   /** The bucket's KMS key. */
   readonly key: kms.Key;
+  /**
+   * The KMS key of the repository's client-side encryption (`kmsKeyArn`), whose data key encrypts
+   * blobs, packs and metadata before upload.
+   * @default undefined when client-side encryption is off
+   */
+  readonly repositoryKey?: kms.IKey;
   /** The backup function. */
   readonly function: BulkheadFunction;
   /** Fires when no backup succeeded within two intervals. */
@@ -122,6 +129,16 @@ export class VolumeBackup extends Construct {
       removalPolicy,
     });
 
+    if (props.config?.kmsKeyArn === 'create') {
+      this.repositoryKey = new kms.Key(this, 'RepositoryKey', {
+        description: 'Bulkhead backup repository (client-side envelope encryption: wraps the data key)',
+        enableKeyRotation: true,
+        removalPolicy,
+      });
+    } else if (props.config?.kmsKeyArn) {
+      this.repositoryKey = kms.Key.fromKeyArn(this, 'RepositoryKey', props.config.kmsKeyArn);
+    }
+
     const timeout = Duration.minutes(c.timeoutMinutes);
     const runtime: BackupRuntimeConfig = {
       bucket: this.bucket.bucketName,
@@ -135,6 +152,7 @@ export class VolumeBackup extends Construct {
       checkpointMarginMs: Math.max(60_000, Math.round(timeout.toMilliseconds() / 6)),
       restoreDrillFiles: c.restoreDrillFiles,
       codec: c.codec,
+      kmsKeyArn: this.repositoryKey?.keyArn,
     };
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -186,6 +204,26 @@ export class VolumeBackup extends Construct {
     this.bucket.grantDelete(this.function, `${repoPrefix}locks/*`);
     this.bucket.grantDelete(this.function, `${repoPrefix}checkpoints/*`);
     this.repositoryUrl = `s3://${this.bucket.bucketName}/${repoPrefix}`;
+    if (this.repositoryKey) {
+      // Least privilege: the two calls envelope encryption makes, on this key only, and only for
+      // data keys bound to a Bulkhead repository (the encryption context the engine always sends).
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'RepositoryDataKey',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [this.repositoryKey.keyArn],
+          conditions: {
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [KMS_CONTEXT_KEY] },
+            Null: { [`kms:EncryptionContext:${KMS_CONTEXT_KEY}`]: 'false' },
+          },
+        }),
+      );
+      new CfnOutput(this, 'RepositoryKeyArn', {
+        value: this.repositoryKey.keyArn,
+        description:
+          'KMS key of the repository client-side encryption: operators need kms:Decrypt on it to restore',
+      }).overrideLogicalId('BackupRepositoryKeyArn');
+    }
 
     const rule = (ruleId: string, minutes: number, input?: events.RuleTargetInput) =>
       new events.Rule(this, ruleId, {

@@ -49,6 +49,8 @@ export const backupRuntimeSchema = z.object({
   checkpointMarginMs: z.int().check(z.minimum(5_000)),
   restoreDrillFiles: z.int().check(z.minimum(0)),
   codec: backupCodecSchema,
+  /** Create the repository encrypted with a data key from this KMS key (absent: not encrypted). */
+  kmsKeyArn: z.optional(z.string().check(z.startsWith('arn:'))),
 });
 
 /** Validated runtime config. */

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { backupCodecSchema } from './backup-runtime';
 
+/** A KMS key ARN (not an alias: IAM scopes permissions to keys). */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$/;
+
 // Deploy-time only (lib/, cdk.json): classic zod. The runtime side (env var, metric names, runtime
 // schema) is in backup-runtime.ts, in zod/mini, and is all the Lambda bundle imports.
 
@@ -39,6 +42,24 @@ export const backupConfigSchema = z
       .optional(),
     /** Compression for new blobs; zstd is in node:zlib on Lambda's nodejs22.x/24.x. @default 'zstd' */
     codec: z.optional(backupCodecSchema),
+    /**
+     * Client-side encryption of the repository with a KMS data key (envelope encryption): the ARN of
+     * an existing symmetric KMS key (`arn:aws:kms:<region>:<account>:key/<id>`; an alias cannot be
+     * scoped in IAM), or `'create'` for a new key with rotation. The function may only
+     * kms:GenerateDataKey and kms:Decrypt on it, for Bulkhead repository contexts. Applies when the
+     * function creates the repository; a repository that exists without it makes backups fail.
+     * @default no client-side encryption (the bucket's SSE-KMS still applies)
+     */
+    kmsKeyArn: z.optional(
+      z.union([
+        z.literal('create'),
+        z
+          .string()
+          .regex(KMS_KEY_ARN, {
+            error: "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) or 'create'",
+          }),
+      ]),
+    ),
   })
   .strict();
 

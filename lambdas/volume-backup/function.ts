@@ -8,6 +8,7 @@ import { Repository } from '../core/snapshot/repository';
 import { runRestore } from '../core/snapshot/restore';
 import type { Clock } from '../ports/clock';
 import type { RestoreTarget, SourceTree } from '../ports/file-tree';
+import type { KeyManagement } from '../ports/key-management';
 import type { Log } from '../ports/log';
 import type { MetricSink } from '../ports/metrics';
 import type { ObjectStore } from '../ports/object-store';
@@ -37,6 +38,8 @@ export interface VolumeBackupDeps {
   readonly log: Log;
   readonly metrics: MetricSink;
   readonly config: BackupRuntimeConfig;
+  /** KMS, for a repository keyed by a KMS data key (`config.kmsKeyArn`, or one made so by the CLI). @default none */
+  readonly kms?: KeyManagement;
   /** @default no restore drill */
   readonly drill?: DrillScratch;
   /** Lease holder name for this invocation. @default `volume-backup:<time>` */
@@ -155,6 +158,8 @@ export function createVolumeBackupHandler(deps: VolumeBackupDeps) {
       repo = await Repository.init(store, deps.codecs, {
         id: `${config.sourceName}-${started}`,
         nowMs: started,
+        kmsKeyId: config.kmsKeyArn,
+        kms: deps.kms,
       });
       result = await withRepositoryLease(
         store,

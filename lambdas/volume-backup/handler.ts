@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { KmsKeyManagement } from '../adapters/aws/kms-key-management';
 import { createS3Client, S3ObjectStore } from '../adapters/aws/s3-object-store';
 import { EmfMetricSink, powertoolsLog } from '../adapters/aws/telemetry';
 import { NodeRestoreTarget, NodeSourceTree } from '../adapters/local/node-file-tree';
@@ -24,6 +25,8 @@ export const handler = createVolumeBackupHandler({
   log: powertoolsLog,
   metrics: new EmfMetricSink(),
   config,
+  // Always present: a repository made with --kms-key by the CLI then fails with KMS's reason, not "no client".
+  kms: new KmsKeyManagement(),
   drill: {
     target: new NodeRestoreTarget(drillDir),
     read: new NodeSourceTree(drillDir),

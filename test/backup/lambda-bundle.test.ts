@@ -34,5 +34,10 @@ describe('volume-backup Lambda bundle', () => {
     // The Lambda reads in-thread: the worker pool (and its tsx-registering entry) stays out.
     expect(inputs.filter((i) => /worker-chunk-reader|chunk-worker/.test(i))).toEqual([]);
     expect(inputs.some((i) => i.includes('lambdas/core/snapshot/file-chunks.ts'))).toBe(true);
+    // The KMS client is bundled (a repository may be KMS-keyed), and only the adapter imports it.
+    const kmsImporters = Object.entries(result.metafile.inputs)
+      .filter(([, v]) => v.imports.some((imp) => imp.path.includes('@aws-sdk/client-kms')))
+      .map(([k]) => k);
+    expect(kmsImporters).toEqual(['lambdas/adapters/aws/kms-key-management.ts']);
   });
 });

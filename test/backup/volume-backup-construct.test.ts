@@ -14,6 +14,17 @@ import {
   unacknowledgedNagFindings,
 } from '../lib/synth';
 
+const backupStatements = (t: Synthesized): CfnProps[] =>
+  resourcesOf(t.template, 'AWS::IAM::Policy')
+    .filter(([id]) => id.startsWith('Backupvolumebackup'))
+    .flatMap(([, p]) => p.PolicyDocument.Statement as CfnProps[]);
+const runtimeConfig = (t: Synthesized) => {
+  const found = resourcesOf(t.template, 'AWS::Lambda::Function').find(
+    ([, p]) => p.Environment?.Variables?.[BACKUP_CONFIG_ENV] !== undefined,
+  );
+  return JSON.stringify(found?.[1].Environment.Variables[BACKUP_CONFIG_ENV]);
+};
+
 describe('VolumeBackup construct (in the Bulkhead stack)', () => {
   let s: Synthesized;
   let locked: Synthesized;
@@ -154,6 +165,15 @@ describe('VolumeBackup construct (in the Bulkhead stack)', () => {
     expect(unacknowledgedNagFindings(locked)).toEqual([]);
   });
 
+  test('GIVEN no kmsKeyArn THEN no repository key, grant or output, and the runtime config has no kmsKeyArn', () => {
+    expect(
+      resourcesOf(s.template, 'AWS::KMS::Key').filter(([id]) => id.startsWith('BackupRepositoryKey')),
+    ).toEqual([]);
+    expect(backupStatements(s).filter((st) => st.Sid === 'RepositoryDataKey')).toEqual([]);
+    expect(runtimeConfig(s)).not.toContain('kmsKeyArn');
+    expect(Object.keys(s.template.findOutputs('BackupRepositoryKeyArn'))).toEqual([]);
+  });
+
   test('GIVEN an interval over 720 minutes THEN config validation names the value', () => {
     expect(() => synthBulkhead({ backup: { intervalMinutes: 1000 } })).toThrow(/intervalMinutes/);
   });
@@ -162,6 +182,77 @@ describe('VolumeBackup construct (in the Bulkhead stack)', () => {
     expect(() => synthBulkhead({ backup: { codec: 'lz4' as never } })).toThrow(
       /codec[\s\S]*expected one of "zstd"\|"brotli"\|"deflate"\|"none"/,
     );
+  });
+});
+
+describe('VolumeBackup client-side encryption with a KMS key (kmsKeyArn)', () => {
+  const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  let created: Synthesized;
+  let imported: Synthesized;
+  beforeAll(() => {
+    created = synthBulkhead({ backup: { kmsKeyArn: 'create' } });
+    imported = synthBulkhead({ backup: { kmsKeyArn: KEY } });
+  });
+
+  const CONDITIONS = {
+    'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['bulkhead:repository'] },
+    Null: { 'kms:EncryptionContext:bulkhead:repository': 'false' },
+  };
+
+  test('GIVEN an existing key ARN THEN the function may only GenerateDataKey and Decrypt on that key, for Bulkhead repository contexts, and its config names it', () => {
+    const onKey = backupStatements(imported).filter((st) => JSON.stringify(st.Resource).includes(KEY));
+    expect(onKey).toEqual([
+      {
+        Sid: 'RepositoryDataKey',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: KEY,
+        Condition: CONDITIONS,
+      },
+    ]);
+    // No other statement reaches KMS keys beyond the bucket's own SSE-KMS key.
+    const otherKms = backupStatements(imported).filter(
+      (st) => st.Sid !== 'RepositoryDataKey' && [st.Action].flat().some((a: string) => a.startsWith('kms:')),
+    );
+    for (const st of otherKms) expect(JSON.stringify(st.Resource)).toMatch(/BackupKey/);
+    expect(runtimeConfig(imported)).toContain(`\\"kmsKeyArn\\":\\"${KEY}\\"`);
+    imported.template.hasOutput('BackupRepositoryKeyArn', { Value: KEY });
+  });
+
+  test("GIVEN 'create' THEN a rotating key is made, granted the same two actions, and named in the config and an output", () => {
+    const keys = resourcesOf(created.template, 'AWS::KMS::Key').filter(([id]) =>
+      id.startsWith('BackupRepositoryKey'),
+    );
+    expect(keys).toHaveLength(1);
+    const [keyId, key] = keys[0];
+    expect(key.EnableKeyRotation).toBe(true);
+    const onKey = backupStatements(created).filter((st) => JSON.stringify(st.Resource).includes(keyId));
+    expect(onKey).toEqual([
+      {
+        Sid: 'RepositoryDataKey',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        Condition: CONDITIONS,
+      },
+    ]);
+    expect(runtimeConfig(created)).toContain(keyId);
+  });
+
+  test('GIVEN AwsSolutions checks THEN nothing is left unacknowledged with a created or an imported repository key', () => {
+    expect(unacknowledgedNagFindings(created)).toEqual([]);
+    expect(unacknowledgedNagFindings(imported)).toEqual([]);
+  });
+
+  test.each([
+    ['alias/bulkhead-backup', false],
+    ['arn:aws:kms:us-east-1:111122223333:alias/bulkhead-backup', false],
+    ['1234abcd-12ab-34cd-56ef-1234567890ab', false],
+    ['create', true],
+    [KEY, true],
+    ['arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab', true],
+  ])('GIVEN kmsKeyArn %j THEN the deploy-time schema accepts it: %s', (value, ok) => {
+    expect(backupConfigSchema.safeParse({ kmsKeyArn: value }).success).toBe(ok);
   });
 });
 

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NodeRestoreTarget, NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
+import { MemoryKeyManagement } from '../../lambdas/adapters/memory/memory-key-management';
 import { MemoryObjectStore } from '../../lambdas/adapters/memory/memory-object-store';
 import { BACKUP_METRICS, type BackupRuntimeConfig } from '../../lambdas/config/backup-runtime';
 import { acquireLease } from '../../lambdas/core/lease';
@@ -10,6 +11,7 @@ import { KEYS } from '../../lambdas/core/snapshot/format';
 import { Repository } from '../../lambdas/core/snapshot/repository';
 import { runVerify } from '../../lambdas/core/snapshot/verify';
 import type { SourceTree } from '../../lambdas/ports/file-tree';
+import type { KeyManagement } from '../../lambdas/ports/key-management';
 import { RecordingLog } from '../../lambdas/ports/log';
 import { backupEventSchema, pickDrillSample, planRun } from '../../lambdas/volume-backup/decide';
 import { createVolumeBackupHandler, type DrillScratch } from '../../lambdas/volume-backup/function';
@@ -42,7 +44,9 @@ afterAll(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
 
-function setup(opts: { source?: SourceTree; drillFiles?: number } = {}) {
+function setup(
+  opts: { source?: SourceTree; drillFiles?: number; kmsKeyArn?: string; kms?: KeyManagement } = {},
+) {
   const store = new MemoryObjectStore();
   const metrics = new RecordingMetricSink();
   const log = new RecordingLog();
@@ -55,6 +59,7 @@ function setup(opts: { source?: SourceTree; drillFiles?: number } = {}) {
     checkpointMarginMs: 120_000,
     restoreDrillFiles: opts.drillFiles ?? 0,
     codec: 'brotli',
+    kmsKeyArn: opts.kmsKeyArn,
   };
   const drillDir = path.join(work, `drill-${Math.random().toString(36).slice(2)}`);
   const drill: DrillScratch = {
@@ -74,6 +79,7 @@ function setup(opts: { source?: SourceTree; drillFiles?: number } = {}) {
     metrics,
     config,
     drill,
+    kms: opts.kms,
   });
   return { store, metrics, log, handler };
 }
@@ -219,5 +225,55 @@ describe('volume-backup handler', () => {
     expect(again.drill?.mismatches.length).toBe(3);
     expect(metrics.last(BACKUP_METRICS.drillFailures)).toBe(3);
     expect(log.lines.some((l) => l.level === 'error' && /restore drill/.test(l.message))).toBe(true);
+  });
+});
+
+describe('volume-backup handler with a KMS-keyed repository (kmsKeyArn)', () => {
+  test('GIVEN kmsKeyArn WHEN the first run creates the repository THEN it is KMS-keyed, the drill restores, and a second run (new cold start) reuses it', async () => {
+    const kms = new MemoryKeyManagement();
+    const arn = kms.createKey();
+    const { store, handler, metrics } = setup({ kmsKeyArn: arn, kms, drillFiles: 3 });
+    const first = await handler(SCHEDULE, { getRemainingTimeInMillis: () => 900_000 });
+    expect(first).toMatchObject({ status: 'complete', drill: { mismatches: [] } });
+    expect(metrics.last(BACKUP_METRICS.success)).toBe(1);
+    const config = JSON.parse(Buffer.from((await store.get(KEYS.config))?.body ?? []).toString());
+    expect(config.encryption.kms.keyArn).toBe(arn);
+    const again = await handler(SCHEDULE, { getRemainingTimeInMillis: () => 900_000 });
+    expect(again).toMatchObject({
+      status: 'complete',
+      stats: { filesUnchanged: 31, blobsAdded: expect.any(Number) },
+    });
+    const repo = await Repository.open(store, runtimeCodecs(), { kms });
+    expect(await repo.listSnapshots()).toHaveLength(2);
+    expect((await runVerify(repo, { readDataPercent: 100 })).problems).toEqual([]);
+    expect(kms.calls.filter((c) => c.operation === 'GenerateDataKey')).toHaveLength(1);
+  });
+
+  test('GIVEN a KMS-keyed repository and a role without kms:Decrypt WHEN run THEN it fails naming the key and permission, BackupSuccess 0, and nothing is written (no lease)', async () => {
+    const kms = new MemoryKeyManagement();
+    const arn = kms.createKey();
+    const { store, handler, metrics, log } = setup({ kmsKeyArn: arn, kms });
+    await handler(SCHEDULE, { getRemainingTimeInMillis: () => 900_000 });
+    const before: string[] = [];
+    for await (const o of store.list('')) before.push(`${o.key} ${o.etag}`);
+    kms.deny('Decrypt');
+    await expect(handler(SCHEDULE, { getRemainingTimeInMillis: () => 900_000 })).rejects.toThrow(
+      `KMS denied kms:Decrypt on key ${arn}`,
+    );
+    expect(metrics.last(BACKUP_METRICS.success)).toBe(0);
+    expect(JSON.stringify(log.lines)).toContain('kms:Decrypt');
+    const after: string[] = [];
+    for await (const o of store.list('')) after.push(`${o.key} ${o.etag}`);
+    expect(after).toEqual(before);
+  });
+
+  test('GIVEN kmsKeyArn but a repository already there without client-side encryption WHEN run THEN it fails clearly instead of backing up unencrypted', async () => {
+    const kms = new MemoryKeyManagement();
+    const { store, handler } = setup({ kmsKeyArn: kms.createKey(), kms });
+    await smallPacks(store);
+    await expect(handler(SCHEDULE, { getRemainingTimeInMillis: () => 900_000 })).rejects.toThrow(
+      /its key is absent \(not encrypted\), not KMS key arn:aws:kms:/,
+    );
+    expect(await store.head(KEYS.lock)).toBeUndefined();
   });
 });
