@@ -53,11 +53,9 @@ export const backupConfigSchema = z
     kmsKeyArn: z.optional(
       z.union([
         z.literal('create'),
-        z
-          .string()
-          .regex(KMS_KEY_ARN, {
-            error: "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) or 'create'",
-          }),
+        z.string().regex(KMS_KEY_ARN, {
+          error: "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) or 'create'",
+        }),
       ]),
     ),
   })
