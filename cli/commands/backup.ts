@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
 import { WorkerChunkReader } from '../../lambdas/adapters/local/worker-chunk-reader';
 import { runBackup } from '../../lambdas/core/snapshot/backup';
+import { sourceChunkReader } from '../../lambdas/core/snapshot/file-chunks';
 import { withRepositoryLease } from '../../lambdas/core/snapshot/repo-lease';
 import { Repository, RepositoryError } from '../../lambdas/core/snapshot/repository';
 import { CliError, EXIT, EXIT_HELP } from '../backup/exit-codes';
@@ -106,12 +107,17 @@ export function registerBackup(program: Command): void {
           opts.json,
           'backup |{bar}| {percentage}% read {read} added {added} | {files} files',
         );
+        const source = new NodeSourceTree(root, { syncMetadata: true });
         const reader =
           readThreads > 0
-            ? new WorkerChunkReader(root, { workers: readThreads, codec: repo.codecs.write.name })
+            ? new WorkerChunkReader(root, {
+                workers: readThreads,
+                codec: repo.codecs.write.name,
+                fallback: sourceChunkReader(source),
+              })
             : undefined;
         const result = await withRepositoryLease(store, cliLease(waitMs), (heartbeat) =>
-          runBackup(repo, new NodeSourceTree(root, { syncMetadata: true }), {
+          runBackup(repo, source, {
             reader,
             hostname: opts.host ?? hostname(),
             path: root,

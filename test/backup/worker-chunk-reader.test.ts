@@ -108,6 +108,39 @@ describe('WorkerChunkReader', () => {
     expect(await collect(workers, 'small', 5)).toHaveLength(1);
   });
 
+  test('GIVEN a fallback WHEN files are read before any worker has loaded THEN the fallback serves them, and the workers once loaded', async () => {
+    const dir = path.join(work, 'fallback');
+    await fs.mkdir(dir, { recursive: true });
+    const data = randomBytes(prng(8), 50_000);
+    await fs.writeFile(path.join(dir, 'f'), data);
+    const inThread = sourceChunkReader(new NodeSourceTree(dir));
+    let calls = 0;
+    const fallback: FileChunkReader = {
+      read: (rel, size, params) => {
+        calls++;
+        return inThread.read(rel, size, params);
+      },
+    };
+    const workers = pool(dir, { workers: 1, fallback });
+    const want = await collect(inThread, 'f', data.length);
+    expect(await collect(workers, 'f', data.length)).toEqual(want);
+    expect(calls).toBe(1); // a worker cannot have loaded yet: it says so in a message
+    let viaWorker = false;
+    for (let i = 0; i < 2000 && !viaWorker; i++) {
+      const before = calls;
+      expect(await collect(workers, 'f', data.length)).toEqual(want);
+      viaWorker = calls === before;
+      if (!viaWorker) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(viaWorker).toBe(true);
+  });
+
+  test('GIVEN a pool that never read WHEN closed THEN no worker was started', async () => {
+    const workers = new WorkerChunkReader(work, { workers: 2 });
+    expect((workers as unknown as { slots: unknown[] }).slots).toHaveLength(0);
+    await workers.close();
+  });
+
   test('GIVEN a worker that dies WHEN a backup reads through it THEN the backup fails with a ReaderFailure instead of skipping every file', async () => {
     const dir = path.join(work, 'dies');
     await fs.mkdir(dir, { recursive: true });

@@ -157,6 +157,8 @@ export function serveChunkRequests(port: MessagePort, data: ChunkWorkerData): vo
     }
   };
 
+  // An empty batch says this worker has loaded: the main thread starts sending it reads.
+  port.postMessage({ batch: [] } satisfies FromChunkWorker);
   port.on('message', ({ batch }: ToChunkWorker) => {
     for (const msg of batch) {
       if (msg.t === 'read') {
