@@ -30,8 +30,15 @@ export function withRepoOptions(cmd: Command): Command {
       `repository: a directory, or s3://bucket/prefix (env BULKHEAD_REPO; default ${DEFAULT_REPO})`,
     )
     .option('--endpoint <url>', 'S3-compatible endpoint for s3:// repositories, e.g. http://127.0.0.1:4568')
-    .option('--json', 'print one JSON document for scripts instead of text');
+    .option('--json', 'print one JSON document for scripts instead of text')
+    .addHelpText('after', KEYS_HELP);
 }
+
+/** How every repository command gets an encrypted repository's key, for `--help`. */
+const KEYS_HELP = `
+Encrypted repositories: one made with --encrypt needs its passphrase in BULKHEAD_PASSWORD; one made
+with --kms-key names its KMS key in its config, and needs kms:Decrypt on that key with the caller's
+AWS credentials (AWS_PROFILE, AWS_REGION, ...), and BULKHEAD_PASSWORD unset.`;
 
 /** Parses a repository URL into an ObjectStore; the AWS SDK is loaded only for s3:// URLs (it costs ~0.3 s). */
 export async function storeFor(url: string, endpoint?: string): Promise<ObjectStore> {
@@ -115,18 +122,62 @@ export function repoUrl(opts: RepoOptions): string {
   return opts.repo ?? process.env.BULKHEAD_REPO ?? DEFAULT_REPO;
 }
 
-/** Opens the repository, or creates it when `create` (backup). */
-export async function openRepo(opts: RepoOptions, create = false): Promise<Repository> {
+/** What a new repository is made with (backup, init). */
+export interface CreateOptions {
+  readonly packSize?: string;
+  readonly encrypt?: boolean;
+  readonly kmsKey?: string;
+}
+
+/** Adds --pack-size, --encrypt and --kms-key; `who` completes "when <who> the repository". */
+export function withCreateOptions(cmd: Command, who: string): Command {
+  return cmd
+    .option('--pack-size <MiB>', `target pack size when ${who} the repository`, '16')
+    .option(
+      '--encrypt',
+      `when ${who} the repository: encrypt it client-side (AES-256-GCM, key from BULKHEAD_PASSWORD via scrypt)`,
+    )
+    .option(
+      '--kms-key <arn|alias>',
+      `when ${who} the repository: encrypt it client-side with a data key from this AWS KMS key (env ${KMS_KEY_ENV}); needs kms:GenerateDataKey and kms:Decrypt on it. Later commands find the key in the repository and need only kms:Decrypt`,
+    );
+}
+
+/**
+ * Creates the repository with the {@link CreateOptions}, or opens the one there (which a --kms-key
+ * must match); repository and KMS errors exit 5, bad options 2.
+ */
+export async function createRepo(
+  opts: RepoOptions & CreateOptions,
+  store: ObjectStore,
+  codecs: CodecSet,
+): Promise<Repository> {
+  const packMiB = numberOption('--pack-size', opts.packSize, { min: 0.0625, max: 512 }) ?? 16;
+  const kmsKeyId = kmsKeyOption(opts);
+  if (opts.encrypt && !passphrase() && !kmsKeyId) {
+    throw new CliError('--encrypt needs the passphrase in BULKHEAD_PASSWORD (or a --kms-key)', EXIT.usage);
+  }
+  try {
+    return await Repository.init(store, codecs, {
+      id: randomUUID(),
+      nowMs: Date.now(),
+      packSize: Math.round(packMiB * 1024 * 1024),
+      ...repoKeys(),
+      encrypt: opts.encrypt,
+      kmsKeyId,
+    });
+  } catch (error) {
+    if (error instanceof RepositoryError)
+      throw new CliError(`${repoUrl(opts)}: ${error.message}`, EXIT.noRepository);
+    throw error;
+  }
+}
+
+/** Opens the repository (backup and init create it: {@link createRepo}). */
+export async function openRepo(opts: RepoOptions): Promise<Repository> {
   const store = await storeFor(repoUrl(opts), opts.endpoint);
   const codecs = cliCodecs(opts.codec);
   try {
-    if (create) {
-      return await Repository.init(store, codecs, {
-        id: randomUUID(),
-        nowMs: Date.now(),
-        ...repoKeys(),
-      });
-    }
     return await Repository.open(store, codecs, repoKeys());
   } catch (error) {
     if (error instanceof RepositoryError)

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerBackup } from './backup';
 import { registerForget } from './forget';
+import { registerInit } from './init';
 import { registerPrune } from './prune';
 import { registerRestore } from './restore';
 import { registerSnapshots } from './snapshots';
@@ -8,6 +9,7 @@ import { registerVerify } from './verify';
 
 /** Names of the backup commands: `cli/main.ts` loads only these modules when one of them runs. */
 export const BACKUP_COMMANDS: readonly string[] = [
+  'init',
   'backup',
   'snapshots',
   'restore',
@@ -16,8 +18,9 @@ export const BACKUP_COMMANDS: readonly string[] = [
   'prune',
 ];
 
-/** Registers backup, snapshots, restore, verify, forget and prune. */
+/** Registers init, backup, snapshots, restore, verify, forget and prune. */
 export function registerBackupCommands(program: Command): void {
+  registerInit(program);
   registerBackup(program);
   registerSnapshots(program);
   registerRestore(program);

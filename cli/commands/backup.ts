@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -7,45 +6,43 @@ import { WorkerChunkReader } from '../../lambdas/adapters/local/worker-chunk-rea
 import { runBackup } from '../../lambdas/core/snapshot/backup';
 import { sourceChunkReader } from '../../lambdas/core/snapshot/file-chunks';
 import { withRepositoryLease } from '../../lambdas/core/snapshot/repo-lease';
-import { Repository, RepositoryError } from '../../lambdas/core/snapshot/repository';
 import { CliError, EXIT, EXIT_HELP } from '../backup/exit-codes';
 import { progressBar } from '../backup/progress';
 import {
+  type CreateOptions,
   cliCodecs,
   cliLease,
+  createRepo,
   formatBytes,
-  KMS_KEY_ENV,
-  kmsKeyOption,
   numberOption,
-  passphrase,
   type RepoOptions,
-  repoKeys,
   repoUrl,
   runCommand,
   storeFor,
+  withCreateOptions,
   withRepoOptions,
 } from '../backup/repo-options';
 
-interface BackupCliOptions extends RepoOptions {
+interface BackupCliOptions extends RepoOptions, CreateOptions {
   readonly tag?: string[];
   readonly parent?: string;
   readonly host?: string;
   readonly wait?: string;
-  readonly packSize?: string;
-  readonly encrypt?: boolean;
-  readonly kmsKey?: string;
   readonly readThreads?: string;
 }
 
 /** `bulkhead backup <path>`: an incremental, deduplicated snapshot of a directory. */
 export function registerBackup(program: Command): void {
-  withRepoOptions(
-    program
-      .command('backup')
-      .description(
-        'Back up a directory into the repository (created on first use): only new data is stored, files whose size, mtime and inode match the last snapshot are not read again.',
-      )
-      .argument('<path>', 'directory to back up'),
+  withCreateOptions(
+    withRepoOptions(
+      program
+        .command('backup')
+        .description(
+          'Back up a directory into the repository (created on first use): only new data is stored, files whose size, mtime and inode match the last snapshot are not read again.',
+        )
+        .argument('<path>', 'directory to back up'),
+    ),
+    'this run creates',
   )
     .option('--tag <tag...>', 'tags recorded in the snapshot')
     .option(
@@ -57,15 +54,6 @@ export function registerBackup(program: Command): void {
     .option(
       '--codec <name>',
       'compression for new blobs: zstd, brotli, deflate or none (default: zstd, or brotli without zstd)',
-    )
-    .option('--pack-size <MiB>', 'target pack size when this run creates the repository', '16')
-    .option(
-      '--encrypt',
-      'when this run creates the repository: encrypt it client-side (AES-256-GCM, key from BULKHEAD_PASSWORD via scrypt)',
-    )
-    .option(
-      '--kms-key <arn|alias>',
-      `when this run creates the repository: encrypt it client-side with a data key from this AWS KMS key (env ${KMS_KEY_ENV}); needs kms:GenerateDataKey and kms:Decrypt on it. Later commands find the key in the repository and need only kms:Decrypt`,
     )
     .option(
       '--read-threads <n>',
@@ -80,29 +68,9 @@ export function registerBackup(program: Command): void {
       runCommand(opts.json, async () => {
         const waitMs = (numberOption('--wait', opts.wait, { max: 86_400 }) ?? 0) * 1000;
         const readThreads = numberOption('--read-threads', opts.readThreads, { max: 64, integer: true }) ?? 0;
-        const packMiB = numberOption('--pack-size', opts.packSize, { min: 0.0625, max: 512 }) ?? 16;
         const root = path.resolve(dir);
         const store = await storeFor(repoUrl(opts), opts.endpoint);
-        const codecs = cliCodecs(opts.codec);
-        const kmsKeyId = kmsKeyOption(opts);
-        if (opts.encrypt && !passphrase() && !kmsKeyId) {
-          throw new CliError(
-            '--encrypt needs the passphrase in BULKHEAD_PASSWORD (or a --kms-key)',
-            EXIT.usage,
-          );
-        }
-        const repo = await Repository.init(store, codecs, {
-          id: randomUUID(),
-          nowMs: Date.now(),
-          packSize: Math.round(packMiB * 1024 * 1024),
-          ...repoKeys(),
-          encrypt: opts.encrypt,
-          kmsKeyId,
-        }).catch((error: unknown) => {
-          if (error instanceof RepositoryError)
-            throw new CliError(`${repoUrl(opts)}: ${error.message}`, EXIT.noRepository);
-          throw error;
-        });
+        const repo = await createRepo(opts, store, cliCodecs(opts.codec));
         const bar = progressBar(
           opts.json,
           'backup |{bar}| {percentage}% read {read} added {added} | {files} files',

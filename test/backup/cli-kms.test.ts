@@ -125,3 +125,38 @@ describe('bulkhead backup commands with a KMS key (real bin, loopback KMS)', () 
     expect(r.out).toMatch(/kms:GenerateDataKey and\s+kms:Decrypt/);
   });
 });
+
+describe('bulkhead init', () => {
+  test('GIVEN init --kms-key --json THEN an empty KMS repository; a second init fails with exit 1; backup then uses it without the key', async () => {
+    const repo = path.join(work, 'repo-init');
+    const first = await cli({}, 'init', '--repo', repo, '--kms-key', arn, '--json');
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.out)).toMatchObject({
+      ok: true,
+      repository: repo,
+      key: { source: 'kms', keyArn: arn },
+    });
+    const again = await cli({}, 'init', '--repo', repo);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain(`${repo}: a repository already exists here`);
+    expect((await cli({}, 'backup', src, '--repo', repo)).code).toBe(0);
+    const config = JSON.parse(await fs.readFile(path.join(repo, 'config'), 'utf8'));
+    expect(config).toMatchObject({ version: 2, encryption: { kms: { keyArn: arn } } });
+  });
+
+  test('GIVEN init without a key THEN an unencrypted repository, said so', async () => {
+    const r = await cli({}, 'init', '--repo', path.join(work, 'repo-init-plain'));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /^created repository [0-9a-f-]{36} at .*repo-init-plain, not encrypted client-side\n$/,
+    );
+  });
+
+  test('GIVEN init or snapshots --help THEN the KMS key options and what opening needs are explained', async () => {
+    const init = await cli({}, 'init', '--help');
+    expect(init.out).toMatch(/--kms-key <arn\|alias>\s+when init creates the repository/);
+    const snaps = await cli({}, 'snapshots', '--help');
+    expect(snaps.out).toMatch(/needs kms:Decrypt on that key/);
+    expect(snaps.out).toMatch(/Exit codes:/);
+  });
+});
