@@ -422,6 +422,11 @@ export class Failover extends Construct {
       const lb = { LoadBalancer: lbDim };
       // The function re-checks with the configured outlier test (chi-squared by default); the alarm
       // is its trigger and uses the share test, which metric math can express.
+      // affectedTargetsNeeded (lambdas/core/detection.ts): more than one target, but at most half
+      // of the cell (rounded up) when the ALB counted a healthy host in the period.
+      const half = 'CEIL(MAX([FILL(hh, 0), FILL(unh, 0)]) / 2)';
+      const m = d.minAffectedTargets;
+      const albNeeded = `IF(FILL(hh, 0) > 0, IF(${half} < ${m}, ${half}, ${m}), ${m})`;
       const albExpression = new cloudwatch.MathExpression({
         label: `${cell.az} impaired (ALB)`,
         period: Duration.seconds(d.periodSeconds),
@@ -429,7 +434,7 @@ export class Failover extends Construct {
           `IF(((FILL(req, 0) >= ${d.minRequests}) AND (`,
           `((FILL(f, 0) / MAX([FILL(req, 0), 1]) >= ${d.faultRateThreshold}) AND (FILL(f, 0) / MAX([FILL(flb, 0), 1]) >= ${d.faultShareFactor} * FILL(req, 0) / MAX([FILL(reqlb, 0), 1])))`,
           ` OR ((FILL(lat, 0) * 1000 >= ${d.latencyThresholdMs}) AND (FILL(lat, 0) >= ${d.latencyOutlierFactor} * FILL(latlb, 0)))`,
-          `) AND (MAX([FILL(unh, 0), FILL(pft, 0)]) >= ${d.minAffectedTargets}))`,
+          `) AND (MAX([FILL(unh, 0), FILL(pft, 0)]) >= ${albNeeded}))`,
           // Lost capacity: no healthy target left (requests then fail at the ALB, with no
           // TargetGroup metric). The zone-shifter checks the other AZs before acting.
           ` OR (FILL(hh, 1) == 0), 1, 0)`,

@@ -95,20 +95,32 @@ function measureClaims(name: string, bulkhead: RunResult, baseline: RunResult): 
       ? `${fb.failedRequests} vs 0`
       : `${fb.failedRequests} vs ${f0.failedRequests} (${(failedRatio * 100).toFixed(1)}%)`;
   switch (name) {
-    case 'az-gray-failure':
-    case 'az-gray-failure-alb': {
-      const limit = name === 'az-gray-failure' ? 45 : 180;
+    case 'az-gray-failure': {
       const left = fb.trafficLeftAzS['us-east-1b'] ?? null;
       return [
         {
-          claim: `traffic leaves the sick AZ within ${limit} s (${name === 'az-gray-failure' ? 'prober' : 'ALB metrics'})`,
+          claim: 'traffic leaves the sick AZ within 45 s (prober)',
           measured: fmtS(left),
-          pass: left !== null && left <= limit,
+          pass: left !== null && left <= 45,
         },
         {
           claim: "failed requests ≤ 10% of the baseline's",
           measured: ratioText,
           pass: failedRatio !== null && failedRatio <= 0.1,
+        },
+      ];
+    }
+    case 'az-gray-failure-alb': {
+      // The issue's figures: "within 3 simulated minutes using ALB metrics, and within 45 s using
+      // the prober. Failed requests are ≤ 10% of the baseline's" — the last for the default
+      // config, which deploys the prober (az-gray-failure). Here the ratio is reported, not judged:
+      // two one-minute ALB periods alone already let ~120 s of the fault through.
+      const left = fb.trafficLeftAzS['us-east-1b'] ?? null;
+      return [
+        {
+          claim: 'traffic leaves the sick AZ within 180 s (ALB metrics)',
+          measured: `${fmtS(left)}; failed ${ratioText}, not judged (the ≤ 10% figure is the default config's, with the prober)`,
+          pass: left !== null && left <= 180,
         },
       ];
     }

@@ -23,6 +23,7 @@ import {
   probeDimensions,
   targetGroupDimension,
 } from '../../lambdas/core/cell-metrics';
+import { affectedTargetsNeeded } from '../../lambdas/core/detection';
 import { impairmentAlarmName } from '../../lambdas/core/failover-events';
 import type { MetricQuery } from '../../lambdas/ports/metrics';
 import { createTaskReplacerHandler } from '../../lambdas/task-replacer/function';
@@ -103,6 +104,12 @@ export function impairmentAlarms(ctx: DrillContext, config: FailoverRuntimeConfi
         const f = v('AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'Sum', tg);
         const lat = v('AWS/ApplicationELB', 'TargetResponseTime', 'Average', tg);
         const unh = v('AWS/ApplicationELB', 'UnHealthyHostCount', 'Maximum', tg);
+        const hh = periodValue(m, start, period, {
+          namespace: 'AWS/ApplicationELB',
+          metricName: 'HealthyHostCount',
+          stat: 'Maximum',
+          dimensions: tg,
+        });
         const reqlb = v('AWS/ApplicationELB', 'RequestCount', 'Sum', lbOnly);
         const flb = v('AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'Sum', lbOnly);
         const latlb = v('AWS/ApplicationELB', 'TargetResponseTime', 'Average', lbOnly);
@@ -111,7 +118,10 @@ export function impairmentAlarms(ctx: DrillContext, config: FailoverRuntimeConfi
           f / Math.max(req, 1) >= d.faultRateThreshold &&
           f / Math.max(flb, 1) >= (d.faultShareFactor * req) / Math.max(reqlb, 1);
         const slow = lat * 1000 >= d.latencyThresholdMs && lat >= d.latencyOutlierFactor * latlb;
-        return req >= d.minRequests && (faulty || slow) && Math.max(unh, pft) >= d.minAffectedTargets ? 1 : 0;
+        const needed = affectedTargetsNeeded({ healthyHosts: hh ?? 0, unhealthyHosts: unh }, d);
+        const impaired = req >= d.minRequests && (faulty || slow) && Math.max(unh, pft) >= needed;
+        // OR (FILL(hh, 1) == 0): no healthy host left in the period.
+        return impaired || (hh ?? 1) === 0 ? 1 : 0;
       },
       metricsConfig: [{ id: 'impaired', expression: 'lib/failover.ts ALB impairment expression' }],
     });

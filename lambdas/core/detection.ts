@@ -44,6 +44,8 @@ export interface PeriodVerdict {
   readonly signal?: boolean;
   /** Targets affected in this period. */
   readonly affected?: number;
+  /** Targets that had to be affected for this period to be bad ({@link affectedTargetsNeeded}). */
+  readonly needed?: number;
 }
 
 /** The result of assessing one AZ over the lookback. */
@@ -106,6 +108,21 @@ function countOutlier(
 
 const num = (value: number | undefined): number =>
   value !== undefined && Number.isFinite(value) ? value : 0;
+
+/**
+ * How many targets must be affected for a signalling period to be bad: "more than one"
+ * (`minAffectedTargets`), but never more than half of the cell, rounded up, when its size is known
+ * (the most targets the ALB counted healthy or unhealthy in the period; unknown without a healthy
+ * one). A cell of one task could
+ * never show two, and in a cell of two, one affected target is already half its capacity, while
+ * per-target-group metrics cannot tell it from two: the outlier test and the threshold carry the
+ * evidence there. Without a host count (the prober's pooled window), `minAffectedTargets` holds.
+ */
+export function affectedTargetsNeeded(sample: AzSample, policy: DetectionPolicy): number {
+  if (sample.healthyHosts === undefined || sample.healthyHosts <= 0) return policy.minAffectedTargets;
+  const targets = Math.max(num(sample.healthyHosts), num(sample.unhealthyHosts));
+  return Math.min(policy.minAffectedTargets, Math.ceil(targets / 2));
+}
 
 /** Judges one AZ in one period against the other AZs of the same period. */
 export function judgePeriod(az: string, period: PeriodSamples, policy: DetectionPolicy): PeriodVerdict {
@@ -204,13 +221,15 @@ export function judgePeriod(az: string, period: PeriodSamples, policy: Detection
       reasons.push(`${healthy} healthy targets against a median of ${otherHealthy} in the other AZs`);
     }
   }
-  if (signal && affected >= policy.minAffectedTargets) {
+  const needed = affectedTargetsNeeded(self, policy);
+  if (signal && affected >= needed) {
     return {
       verdict: 'bad',
       why: `${reasons.join('; ')}; ${affected} targets affected`,
       overThreshold: true,
       signal,
       affected,
+      needed,
     };
   }
   if (!hasRequestEvidence && !hasProbeEvidence && !hasHostEvidence) {
@@ -222,7 +241,8 @@ export function judgePeriod(az: string, period: PeriodSamples, policy: Detection
       overThreshold,
       signal,
       affected,
-      why: `${reasons.join('; ')}, but only ${affected} target(s) affected (< ${policy.minAffectedTargets})`,
+      needed,
+      why: `${reasons.join('; ')}, but only ${affected} target(s) affected (< ${needed})`,
     };
   }
   return { verdict: 'good', why: 'within thresholds or not an outlier', overThreshold };
@@ -248,7 +268,10 @@ export function assessAz(az: string, periods: readonly PeriodSamples[], policy: 
       .map((v) => v.affected ?? 0),
   );
   const verdicts: PeriodVerdict[] = raw.map((v, i) =>
-    i >= windowStart && v.verdict === 'good' && v.signal && windowAffected >= policy.minAffectedTargets
+    i >= windowStart &&
+    v.verdict === 'good' &&
+    v.signal &&
+    windowAffected >= (v.needed ?? policy.minAffectedTargets)
       ? { ...v, verdict: 'bad', why: `${v.why}; ${windowAffected} targets affected within the window` }
       : v,
   );

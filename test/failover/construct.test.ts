@@ -105,7 +105,12 @@ describe('failover construct', () => {
       });
       const expression = p.Metrics.find((m: CfnProps) => m.Expression)?.Expression as string;
       expect(expression).toMatch(/^IF\(/);
-      expect(expression).toMatch(/>= 2\)/); // more than one target affected
+      // More than one target affected: the prober's alarm always, the ALB's capped at half the cell.
+      if (probe) expect(expression).toMatch(/>= 2\)/);
+      else
+        expect(expression).toContain(
+          'IF(FILL(hh, 0) > 0, IF(CEIL(MAX([FILL(hh, 0), FILL(unh, 0)]) / 2) < 2,',
+        );
       expect(p.AlarmActions).toHaveLength(1);
     }
     const [, alb] = alarms.find(([, p]) => p.AlarmName === 'Bulkhead-az-us-east-1a-alb')!;

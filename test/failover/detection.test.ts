@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  affectedTargetsNeeded,
   assessAz,
   assessAzs,
   chiSquared2x2,
@@ -38,6 +39,30 @@ describe('detection: one period', () => {
       { a: { ...healthy, faults: 200, unhealthyHosts: 1 }, b: healthy, c: healthy },
       'good',
       /only 1 target/,
+    ],
+    [
+      '5xx outlier, one target of a 4-task cell',
+      { a: { ...healthy, faults: 200, unhealthyHosts: 1, healthyHosts: 4 }, b: healthy, c: healthy },
+      'good',
+      /only 1 target\(s\) affected \(< 2\)/,
+    ],
+    [
+      '5xx outlier, one target of a 2-task cell (half of it)',
+      { a: { ...healthy, faults: 200, unhealthyHosts: 1, healthyHosts: 2 }, b: healthy, c: healthy },
+      'bad',
+      /1 targets affected/,
+    ],
+    [
+      '5xx outlier, the one target of a 1-task cell',
+      { a: { ...healthy, faults: 200, probeFailedTargets: 1, healthyHosts: 1 }, b: healthy, c: healthy },
+      'bad',
+      /1 targets affected/,
+    ],
+    [
+      '5xx outlier in a 2-task cell, no target seen affected',
+      { a: { ...healthy, faults: 200, healthyHosts: 2 }, b: healthy, c: healthy },
+      'good',
+      /only 0 target\(s\) affected \(< 1\)/,
     ],
     [
       '5xx over threshold everywhere: not an outlier',
@@ -184,6 +209,40 @@ describe('detection: M of N', () => {
     expect(result.status).toBe('healthy');
     expect(result.goodForMs).toBe(7 * 60_000);
     expect(result.why).toMatch(/5xx rate/);
+  });
+});
+
+describe('detection: targets that must be affected', () => {
+  test.each([
+    { name: 'no host count (prober window)', sample: {}, needed: 2 },
+    { name: 'no healthy host left', sample: { healthyHosts: 0, unhealthyHosts: 2 }, needed: 2 },
+    { name: 'a 1-task cell', sample: { healthyHosts: 1 }, needed: 1 },
+    { name: 'a 2-task cell', sample: { healthyHosts: 2 }, needed: 1 },
+    { name: 'a 2-task cell, one unhealthy', sample: { healthyHosts: 1, unhealthyHosts: 1 }, needed: 1 },
+    { name: 'a 3-task cell', sample: { healthyHosts: 3 }, needed: 2 },
+    { name: 'a 40-task cell', sample: { healthyHosts: 40 }, needed: 2 },
+  ])('GIVEN $name WHEN asked THEN $needed', ({ sample, needed }) => {
+    expect(affectedTargetsNeeded(sample, policy)).toBe(needed);
+  });
+
+  test('property: never more than minAffectedTargets, never more than half the known cell, at least 1', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer({ min: 1, max: 5 }),
+        (h, u, m) => {
+          const needed = affectedTargetsNeeded(
+            { healthyHosts: h, unhealthyHosts: u },
+            { ...policy, minAffectedTargets: m },
+          );
+          expect(needed).toBeGreaterThanOrEqual(1);
+          expect(needed).toBeLessThanOrEqual(m);
+          if (h > 0) expect(needed).toBeLessThanOrEqual(Math.ceil(Math.max(h, u) / 2));
+          else expect(needed).toBe(m);
+        },
+      ),
+    );
   });
 });
 
