@@ -1,7 +1,7 @@
 /**
- * Lambda bundle size and cold init of the failover functions, next to a baseline bundle that
- * imports (and constructs, as the handlers do at cold start) only the same SDK clients, plus the
- * `decide` time for 5 AZs.
+ * Lambda bundle size and cold init of every function (`lambdas/<fn>/handler.ts`), next to a
+ * baseline bundle that imports (and constructs, as the handlers do at cold start) only the same SDK
+ * clients, plus the failover functions' `decide` time for 5 AZs.
  *
  *   npx tsx bench/lambda-bundles.ts [--runs 30]
  *
@@ -10,20 +10,54 @@
  * `node -e 0`, both measured in the same run, interleaved, median of `--runs` repetitions.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as esbuild from 'esbuild';
-import { FAILOVER_CONFIG_ENV, resolveFailoverPolicy, STATE_BUCKET_ENV } from '../lambdas/config/failover';
+import {
+  AVAILABILITY_BUCKET_ENV,
+  AVAILABILITY_CONFIG_ENV,
+  type AvailabilityRuntimeConfig,
+} from '../lambdas/config/availability';
+import { BACKUP_CONFIG_ENV, type BackupRuntimeConfig } from '../lambdas/config/backup-runtime';
+import {
+  DEFAULT_PROBES_PER_TARGET,
+  FAILOVER_CONFIG_ENV,
+  type FailoverRuntimeConfig,
+  resolveFailoverPolicy,
+  STATE_BUCKET_ENV,
+} from '../lambdas/config/failover';
 import { assessAzs, type PeriodSamples } from '../lambdas/core/detection';
 import { decide as decideTasks } from '../lambdas/task-replacer/decide';
 import { decide, expectedWeights } from '../lambdas/zone-shifter/decide';
 import { INITIAL_SHIFT } from '../lambdas/zone-shifter/shift-state';
 
+const USAGE = `Usage: npx tsx bench/lambda-bundles.ts [--runs N]
+
+Bundles every lambdas/<fn>/handler.ts as lib/function.ts does (esbuild, minified, node22, CJS,
+everything bundled) and prints, per function, its size and cold init next to a baseline bundle
+holding only the SDK clients it constructs (goals from the failover issue: +<100 KB over the
+baseline, init <= 1.2x the baseline's), then the failover functions' decide time for 5 AZs.
+Init = median wall time of \`node -e "require(bundle)"\` minus a bare \`node -e 0\`, interleaved.
+Bundles are written to bench/.work/lambda-bundles/.
+
+Options:
+  --runs N   interleaved repetitions per bundle (default 30)
+  --help     this text`;
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
 const ROOT = path.join(__dirname, '..');
 const WORK = path.join(ROOT, 'bench', '.work', 'lambda-bundles');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
+if (!Number.isInteger(RUNS) || RUNS < 1) {
+  console.error(`--runs must be a positive integer, got ${JSON.stringify(process.argv[runsArg + 1])}`);
+  process.exit(2);
+}
 
 const AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d', 'us-east-1f'];
 const tg = (az: string) =>
@@ -45,11 +79,29 @@ const SUBJECTS: readonly Subject[] = [
   { name: 'zone-shifter', entry: 'lambdas/zone-shifter/handler.ts', clients: [ECS, ELB, CW, S3] },
   { name: 'task-replacer', entry: 'lambdas/task-replacer/handler.ts', clients: [ECS, ELB, S3] },
   { name: 'zonal-prober', entry: 'lambdas/zonal-prober/handler.ts', clients: [ELB, S3] },
+  { name: 'availability', entry: 'lambdas/availability/handler.ts', clients: [S3, CW, ELB] },
+  { name: 'volume-backup', entry: 'lambdas/volume-backup/handler.ts', clients: [S3] },
 ];
 
-async function bundle(name: string, entry: string): Promise<string> {
+/** Every function lib/function.ts can bundle; the bench refuses to leave one out. */
+function checkEveryFunction(): void {
+  const dirs = readdirSync(path.join(ROOT, 'lambdas'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && readdirSync(path.join(ROOT, 'lambdas', d.name)).includes('handler.ts'))
+    .map((d) => `lambdas/${d.name}/handler.ts`);
+  const missing = dirs.filter((entry) => !SUBJECTS.some((s) => s.entry === entry));
+  if (missing.length > 0) throw new Error(`add to SUBJECTS (with the SDK clients it builds): ${missing}`);
+}
+
+/** A built bundle and how much of it is zod (classic zod's API is what the deploy-time schemas use). */
+interface Built {
+  readonly file: string;
+  readonly zodKb: number;
+  readonly classicZod: boolean;
+}
+
+async function bundle(name: string, entry: string): Promise<Built> {
   const outfile = path.join(WORK, `${name}.js`);
-  await esbuild.build({
+  const { metafile } = await esbuild.build({
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -61,8 +113,16 @@ async function bundle(name: string, entry: string): Promise<string> {
     sourcesContent: false,
     logLevel: 'error',
     absWorkingDir: ROOT,
+    metafile: true,
   });
-  return outfile;
+  const kept = Object.entries(metafile.outputs[path.relative(ROOT, outfile)].inputs);
+  const zodBytes = kept
+    .filter(([k]) => k.startsWith('node_modules/zod/'))
+    .reduce((sum, [, v]) => sum + v.bytesInOutput, 0);
+  const classicZod = kept.some(
+    ([k, v]) => k.startsWith('node_modules/zod/v4/classic/') && v.bytesInOutput > 0,
+  );
+  return { file: outfile, zodKb: zodBytes / 1024, classicZod };
 }
 
 /** A baseline entry: the same clients, imported and constructed, nothing else. */
@@ -79,8 +139,17 @@ function wallMs(args: readonly string[], env: NodeJS.ProcessEnv): number {
   const result = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const elapsed = performance.now() - started;
   if (result.status !== 0)
-    throw new Error(`node ${args.join(' ')} failed: ${result.stderr.toString().slice(0, 500)}`);
+    throw new Error(`node ${args.join(' ')} failed: ${lastLines(result.stderr.toString())}`);
   return elapsed;
+}
+
+/** The error's message without the minified source line node prints above it. */
+function lastLines(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((l) => l.length < 300)
+    .slice(0, 12)
+    .join('\n');
 }
 
 const median = (xs: readonly number[]): number => {
@@ -89,7 +158,8 @@ const median = (xs: readonly number[]): number => {
 };
 
 function runtimeEnv(): NodeJS.ProcessEnv {
-  const config = {
+  // Typed, so a field added to a runtime schema fails the type check here, not the bench's require.
+  const config: FailoverRuntimeConfig = {
     clusterName: 'bulkhead',
     clusterArn: 'arn:aws:ecs:us-east-1:111111111111:cluster/bulkhead',
     listenerArn:
@@ -99,14 +169,53 @@ function runtimeEnv(): NodeJS.ProcessEnv {
     policy: resolveFailoverPolicy(),
     healthPath: '/',
     probeIntervalSeconds: 10,
+    probesPerTarget: DEFAULT_PROBES_PER_TARGET,
     probeTimeoutMs: 2000,
     runLeaseTtlMs: 50000,
+  };
+  const availability: AvailabilityRuntimeConfig = {
+    serviceName: 'bulkhead',
+    loadBalancer: 'app/bulkhead/50dc6c495c0c9188',
+    cells: AZS.slice(0, 3).map((az) => ({
+      az,
+      targetGroup: `targetgroup/cell-${az.slice(-1)}/0123456789abcdef`,
+      targetGroupArn: tg(az),
+    })),
+    slo: 0.999,
+    sloWindow: '30d',
+    listenerArn: config.listenerArn,
+    probeUrl: 'http://bulkhead.example.internal/',
+    probesPerRun: 3,
+    probeTimeoutMs: 2000,
+    errorRatioThreshold: 0.05,
+    minRequestsPerMinute: 10,
+    probeFailureThreshold: 0.5,
+    openAfterMinutes: 2,
+    closeAfterMinutes: 3,
+    lookbackMinutes: 15,
+    metricLagMinutes: 2,
+    incidentAlarms: { 'Bulkhead-az-us-east-1a-alb': 'az:us-east-1a' },
+  };
+  const backup: BackupRuntimeConfig = {
+    bucket: 'bench-backups',
+    prefix: 'restic/',
+    sourcePath: '/mnt/data',
+    sourceName: 'efs-data',
+    leaseTtlMs: 600_000,
+    checkpointMarginMs: 150_000,
+    restoreDrillFiles: 0,
+    // Lambda's nodejs24.x has zstd in node:zlib; the node running this bench may not (v20 has not).
+    codec: 'brotli',
   };
   return {
     PATH: process.env.PATH,
     AWS_REGION: 'us-east-1',
     [FAILOVER_CONFIG_ENV]: JSON.stringify(config),
-    [STATE_BUCKET_ENV]: 'bench-state',
+    [AVAILABILITY_CONFIG_ENV]: JSON.stringify(availability),
+    [BACKUP_CONFIG_ENV]: JSON.stringify(backup),
+    // Both name the state bucket (today the same variable; set each so neither handler depends on that).
+    ...{ [STATE_BUCKET_ENV]: 'bench-state' },
+    ...{ [AVAILABILITY_BUCKET_ENV]: 'bench-state' },
   };
 }
 
@@ -237,20 +346,21 @@ function decideBench(): { zoneShifter: number; detectionAndDecide: number; taskR
 }
 
 async function main(): Promise<void> {
+  checkEveryFunction();
   mkdirSync(WORK, { recursive: true });
   const nodeVersion = execFileSync(process.execPath, ['--version']).toString().trim();
-  const rows: { label: string; file: string; baselineOf?: string }[] = [];
+  const rows: (Built & { label: string; baselineOf?: string })[] = [];
   for (const s of SUBJECTS) {
-    rows.push({ label: s.name, file: await bundle(s.name, s.entry) });
+    rows.push({ label: s.name, ...(await bundle(s.name, s.entry)) });
     rows.push({
       label: `${s.name} baseline`,
-      file: await bundle(`${s.name}-baseline`, baselineEntry(`${s.name}-baseline`, s.clients)),
+      ...(await bundle(`${s.name}-baseline`, baselineEntry(`${s.name}-baseline`, s.clients))),
       baselineOf: s.name,
     });
   }
   rows.push({
     label: 'ECS+ELBv2 clients only',
-    file: await bundle('ecs-elbv2-reference', baselineEntry('ecs-elbv2-reference', [ECS, ELB])),
+    ...(await bundle('ecs-elbv2-reference', baselineEntry('ecs-elbv2-reference', [ECS, ELB]))),
   });
 
   const init = measureInit(rows);
@@ -264,6 +374,7 @@ async function main(): Promise<void> {
   const header = [
     'bundle',
     'size KB',
+    'zod KB',
     'Δ size vs baseline',
     'wall ms',
     'init ms (wall − bare)',
@@ -279,6 +390,7 @@ async function main(): Promise<void> {
       base.label,
       kb(base.file).toFixed(1),
       '',
+      '',
       init.get(base.label)!.toFixed(1),
       baseInit.toFixed(1),
       '',
@@ -286,6 +398,7 @@ async function main(): Promise<void> {
     table.push([
       fn.label,
       kb(fn.file).toFixed(1),
+      `${fn.zodKb.toFixed(1)}${fn.classicZod ? ' (classic)' : ' (mini)'}`,
       `+${(kb(fn.file) - kb(base.file)).toFixed(1)} KB (goal < 100)`,
       init.get(fn.label)!.toFixed(1),
       fnInit.toFixed(1),
@@ -296,6 +409,7 @@ async function main(): Promise<void> {
   table.push([
     ref.label,
     kb(ref.file).toFixed(1),
+    '',
     '(issue: 619 KB)',
     init.get(ref.label)!.toFixed(1),
     (init.get(ref.label)! - bare).toFixed(1),
@@ -308,7 +422,7 @@ async function main(): Promise<void> {
   for (const r of table) console.log(line(r));
 
   const d = decideBench();
-  console.log('\ndecide (pure core), 5 AZs, mean per call (goal < 1 ms = 1000 µs):');
+  console.log('\nfailover decide (pure core), 5 AZs, mean per call (goal < 1 ms = 1000 µs):');
   console.log(`  zone-shifter decide (one AZ impaired → evacuate)        ${d.zoneShifter.toFixed(2)} µs`);
   console.log(
     `  zone-shifter detection (16 periods) + decide            ${d.detectionAndDecide.toFixed(2)} µs`,
