@@ -12,7 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import { MemoryObjectStore } from '../lambdas/adapters/memory/memory-object-store';
 import { createAvailabilityHandler } from '../lambdas/availability/function';
-import { availabilityRuntimeSchema } from '../lambdas/config/availability';
+import { availabilityRuntimeSchema } from '../lambdas/config/availability-runtime';
 import { type AuditRecord, auditKey } from '../lambdas/core/audit-record';
 import { appendIncidentEvent } from '../lambdas/core/incidents';
 import { RecordingLog } from '../lambdas/ports/log';

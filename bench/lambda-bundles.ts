@@ -18,7 +18,7 @@ import {
   AVAILABILITY_BUCKET_ENV,
   AVAILABILITY_CONFIG_ENV,
   type AvailabilityRuntimeConfig,
-} from '../lambdas/config/availability';
+} from '../lambdas/config/availability-runtime';
 import { BACKUP_CONFIG_ENV, type BackupRuntimeConfig } from '../lambdas/config/backup-runtime';
 import {
   DEFAULT_PROBES_PER_TARGET,

@@ -9,15 +9,15 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { AVAILABILITY_DEFAULTS, type AvailabilityConfig } from '../lambdas/config/availability';
 import {
   AVAILABILITY_BUCKET_ENV,
   AVAILABILITY_CONFIG_ENV,
-  AVAILABILITY_DEFAULTS,
   AVAILABILITY_METRICS_SERVICE,
-  type AvailabilityConfig,
   type AvailabilityRuntimeConfig,
   AVAILABILITY_METRICS as M,
-} from '../lambdas/config/availability';
+  pickAvailabilitySettings,
+} from '../lambdas/config/availability-runtime';
 import { AlarmTopic } from './alarm-topic';
 import { BulkheadFunction } from './function';
 import type { ZonalServiceExports } from './stack-exports';
@@ -163,13 +163,7 @@ export class Availability extends Construct {
       slo: Math.round(sloPercent * 1e6) / 1e8,
       sloWindow: `${config.sloWindowDays}d`,
       probeUrl: config.probePath === false ? undefined : `${endpoint}${config.probePath}`,
-      probesPerRun: config.probesPerRun,
-      probeTimeoutMs: config.probeTimeoutMs,
-      errorRatioThreshold: config.errorRatioThreshold,
-      minRequestsPerMinute: config.minRequestsPerMinute,
-      probeFailureThreshold: config.probeFailureThreshold,
-      openAfterMinutes: config.openAfterMinutes,
-      closeAfterMinutes: config.closeAfterMinutes,
+      ...pickAvailabilitySettings(config),
       lookbackMinutes: 15,
       metricLagMinutes: 2,
       incidentAlarms: Object.fromEntries(

@@ -2,11 +2,12 @@ import type { EventBridgeEvent, TaskStateDetail } from '../../lambdas/adapters/s
 import type { SimMetricStore } from '../../lambdas/adapters/sim/sim-metric-store';
 import type { SimAlarmDefinition } from '../../lambdas/adapters/sim/sim-region';
 import { createAvailabilityHandler } from '../../lambdas/availability/function';
+import { AVAILABILITY_DEFAULTS } from '../../lambdas/config/availability';
 import {
-  AVAILABILITY_DEFAULTS,
   AVAILABILITY_METRICS_SERVICE,
   availabilityRuntimeSchema,
-} from '../../lambdas/config/availability';
+  pickAvailabilitySettings,
+} from '../../lambdas/config/availability-runtime';
 import {
   DEFAULT_PROBES_PER_TARGET,
   type FailoverRuntimeConfig,
@@ -284,13 +285,7 @@ export function wireBulkhead(ctx: DrillContext): BulkheadWiring {
     slo: AVAILABILITY_DEFAULTS.sloPercent / 100,
     sloWindow: `${AVAILABILITY_DEFAULTS.sloWindowDays}d`,
     probeUrl: 'http://bulkhead-alb.drill.internal/',
-    probesPerRun: AVAILABILITY_DEFAULTS.probesPerRun,
-    probeTimeoutMs: AVAILABILITY_DEFAULTS.probeTimeoutMs,
-    errorRatioThreshold: AVAILABILITY_DEFAULTS.errorRatioThreshold,
-    minRequestsPerMinute: AVAILABILITY_DEFAULTS.minRequestsPerMinute,
-    probeFailureThreshold: AVAILABILITY_DEFAULTS.probeFailureThreshold,
-    openAfterMinutes: AVAILABILITY_DEFAULTS.openAfterMinutes,
-    closeAfterMinutes: AVAILABILITY_DEFAULTS.closeAfterMinutes,
+    ...pickAvailabilitySettings(AVAILABILITY_DEFAULTS),
     // As lib/bulkhead-stack.ts wires it: the prober's metrics carry its Powertools `service` dimension.
     zonalProbe: {
       namespace: PROBE_NAMESPACE,

@@ -5,7 +5,7 @@ import { CloudWatchMetricReader } from '../adapters/aws/metric-reader';
 import { createS3Client, S3ObjectStore } from '../adapters/aws/s3-object-store';
 import { EmfMetricSink, powertoolsLog } from '../adapters/aws/telemetry';
 import { FetchUrlProbe } from '../adapters/http/fetch-url-probe';
-import { readAvailabilityEnv } from '../config/availability';
+import { readAvailabilityEnv } from '../config/availability-runtime';
 import { systemClock } from '../ports/clock';
 import { createAvailabilityHandler } from './function';
 

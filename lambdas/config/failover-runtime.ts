@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import type { FailoverPolicy } from '../core/failover-policy';
+import { valueAt } from '../core/zod-issues';
 
 /**
  * The failover functions' runtime config: env var names and the schema of the JSON the construct
@@ -121,13 +122,6 @@ export function readFailoverEnv(env: Readonly<Record<string, string | undefined>
     throw new Error(`${FAILOVER_CONFIG_ENV} is invalid at ${where}`);
   }
   return { config: parsed.data as FailoverRuntimeConfig, stateBucket };
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = root;
-  for (const key of path)
-    v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined;
-  return v;
 }
 
 /** The metric names the prober publishes (namespace `Bulkhead`). */

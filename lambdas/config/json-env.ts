@@ -1,11 +1,8 @@
 // zod/mini's parse functions take any zod 4 schema (classic or mini) and, unlike classic `zod`,
 // add almost nothing to a Lambda bundle that imports this file.
 import * as z from 'zod/mini';
-import { en } from 'zod/v4/locales';
-
-// zod/mini loads no locale, so every issue would read "Invalid input"; English (as classic zod
-// loads it) names what was expected. Only when no locale is set, so an explicit choice wins.
-if (!z.config().localeError) z.config(en());
+import { describeIssues } from '../core/zod-issues';
+import '../core/zod-english';
 
 /** An environment as the handlers read it once per cold start. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -19,7 +16,7 @@ export function requireEnv(env: Env, name: string): string {
 
 /**
  * Parses env var `name`'s JSON value against `schema`; throws naming the variable with the bad
- * JSON (first 200 characters) or zod's description of the invalid fields.
+ * JSON (first 200 characters), or each invalid field with what was expected and the value found.
  */
 export function parseJsonEnv<S extends z.core.$ZodType>(name: string, raw: string, schema: S): z.output<S> {
   let json: unknown;
@@ -29,6 +26,6 @@ export function parseJsonEnv<S extends z.core.$ZodType>(name: string, raw: strin
     throw new Error(`${name} is not JSON (${(error as Error).message}): ${raw.slice(0, 200)}`);
   }
   const parsed = z.safeParse(schema, json);
-  if (!parsed.success) throw new Error(`${name} is invalid: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new Error(`${name} is invalid: ${describeIssues(parsed.error.issues, json)}`);
   return parsed.data;
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { z } from 'zod';
+import { valueAt } from '../core/zod-issues';
 import { availabilityConfigSchema } from './availability';
 import { backupConfigSchema } from './backup';
 import { failoverConfigSchema } from './failover';
@@ -233,15 +234,6 @@ export class StackConfigError extends Error {
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   return JSON.stringify(value);
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = root;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
 }
 
 /**

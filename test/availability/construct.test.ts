@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { buildApp } from '../../bin/build-app';
-import { availabilityRuntimeSchema } from '../../lambdas/config/availability';
+import { availabilityRuntimeSchema } from '../../lambdas/config/availability-runtime';
 import { Availability, burnRateThreshold } from '../../lib/availability';
 import {
   type CfnProps,

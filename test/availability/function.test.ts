@@ -10,7 +10,10 @@ import { CloudWatchMetricReader } from '../../lambdas/adapters/aws/metric-reader
 import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store';
 import { MemoryObjectStore } from '../../lambdas/adapters/memory/memory-object-store';
 import { type AvailabilityResult, createAvailabilityHandler } from '../../lambdas/availability/function';
-import { type AvailabilityRuntimeConfig, availabilityRuntimeSchema } from '../../lambdas/config/availability';
+import {
+  type AvailabilityRuntimeConfig,
+  availabilityRuntimeSchema,
+} from '../../lambdas/config/availability-runtime';
 import { appendIncidentEvent } from '../../lambdas/core/incidents';
 import { RecordingLog } from '../../lambdas/ports/log';
 import type { ObjectStore } from '../../lambdas/ports/object-store';

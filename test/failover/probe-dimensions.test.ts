@@ -1,6 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { HighResolutionEmfSink } from '../../lambdas/adapters/aws/high-resolution-emf-sink';
-import { AVAILABILITY_CONFIG_ENV } from '../../lambdas/config/availability';
+import { AVAILABILITY_CONFIG_ENV } from '../../lambdas/config/availability-runtime';
 import {
   PROBE_NAMESPACE,
   probeCellDimensions,

@@ -1,3 +1,5 @@
+import * as z from 'zod/mini';
+
 /**
  * What an incident's scope names: the whole service, or one Availability Zone's cell.
  * Written `service` or `az:<zone name>`, e.g. `az:us-east-1a`.
@@ -11,6 +13,9 @@ export const SERVICE_SCOPE: Scope = 'service';
 export function isScope(text: unknown): text is Scope {
   return text === 'service' || (typeof text === 'string' && /^az:[a-z0-9-]+$/.test(text));
 }
+
+/** A scope where one is stored (incident log) or configured (incident alarms): {@link isScope}. */
+export const scopeSchema = z.custom<Scope>(isScope, { error: 'scope must be "service" or "az:<zone name>"' });
 
 /** The scope of one AZ's cell. */
 export function azScope(az: string): Scope {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import { isScope, type Scope } from '../availability/incident';
+import * as z from 'zod/mini';
+import { type Scope, scopeSchema } from '../availability/incident';
 import { type MalformedRecord, parseStoredRecord } from './stored-record';
 
 /** Key prefix of the incident log in the state bucket. */
@@ -35,25 +35,27 @@ export interface IncidentEvent {
   readonly detail?: unknown;
 }
 
-const time = z.number().int().nonnegative();
+const time = z.int().check(z.nonnegative());
 
-/** The schema a stored record must satisfy; unknown fields pass through. */
+/** The schema a stored record must satisfy; unknown fields are tolerated (and dropped). */
 export const incidentEventSchema = z
   .object({
     schemaVersion: z.literal(1),
     kind: z.enum(['open', 'close', 'gap']),
-    scope: z.string().refine(isScope, { message: 'scope must be "service" or "az:<zone name>"' }),
-    cause: z.string().min(1).max(512),
+    scope: scopeSchema,
+    cause: z.string().check(z.minLength(1), z.maxLength(512)),
     atMs: time,
-    endMs: time.optional(),
+    endMs: z.optional(time),
     observedAtMs: time,
-    source: z.string().min(1).max(128),
-    detail: z.unknown().optional(),
+    source: z.string().check(z.minLength(1), z.maxLength(128)),
+    detail: z.optional(z.unknown()),
   })
-  .refine((e) => e.kind !== 'gap' || (e.endMs !== undefined && e.endMs > e.atMs), {
-    message: 'a gap record needs endMs > atMs',
-    path: ['endMs'],
-  });
+  .check(
+    z.refine((e) => e.kind !== 'gap' || (e.endMs !== undefined && e.endMs > e.atMs), {
+      message: 'a gap record needs endMs > atMs',
+      path: ['endMs'],
+    }),
+  );
 
 /**
  * The record's key: `incidents/<yyyy-mm-dd>/<atMs, 15 digits>-<kind>-<hash>.json`, where the hash

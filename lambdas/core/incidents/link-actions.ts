@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Incident } from '../availability/incident';
 import { type MalformedRecord, parseStoredRecord } from './stored-record';
 
@@ -24,10 +24,10 @@ const auditSchema = z.object({
   function: z.string(),
   decision: z.string(),
   decidedAtMs: z.number(),
-  az: z.string().optional(),
+  az: z.optional(z.string()),
   dryRun: z.boolean(),
   paused: z.boolean(),
-  actions: z.array(z.object({ result: z.string() }).loose()),
+  actions: z.array(z.looseObject({ result: z.string() })),
 });
 
 /** Parses one audit object into the fields used here, or says why it cannot be used. */

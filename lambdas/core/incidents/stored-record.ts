@@ -1,4 +1,6 @@
-import type { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-english';
+import { describeIssues } from '../zod-issues';
 
 /** A stored record that could not be used, with the reason; it is skipped, never guessed at. */
 export interface MalformedRecord {
@@ -10,7 +12,7 @@ export interface MalformedRecord {
  * Parses one stored JSON object against a schema: the value, or why the record is malformed (bad
  * JSON, or which fields are wrong), so readers of the state bucket skip it rather than guess.
  */
-export function parseStoredRecord<S extends z.ZodType>(
+export function parseStoredRecord<S extends z.core.$ZodType>(
   key: string,
   body: Uint8Array,
   schema: S,
@@ -23,12 +25,8 @@ export function parseStoredRecord<S extends z.ZodType>(
   } catch (error) {
     return { ok: false, malformed: { key, reason: `not JSON: ${(error as Error).message}` } };
   }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const reason = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`)
-      .join('; ');
-    return { ok: false, malformed: { key, reason } };
-  }
+  const parsed = z.safeParse(schema, value);
+  if (!parsed.success)
+    return { ok: false, malformed: { key, reason: describeIssues(parsed.error.issues, value, '(record)') } };
   return { ok: true, value: parsed.data };
 }
