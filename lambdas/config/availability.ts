@@ -13,7 +13,7 @@ import { availabilitySettingFields } from './availability-runtime';
 export const availabilityConfigSchema = z
   .object({
     /** How often the function runs, in minutes. @default 1 */
-    scheduleMinutes: z.union([z.literal(1), z.literal(5)]),
+    scheduleMinutes: z.literal([1, 5]),
     /** The availability objective, in percent, e.g. 99.9. @default 99.9 */
     sloPercent: z.number().gt(0).lt(100),
     /** The SLO window in days (error budget period). @default 30 */

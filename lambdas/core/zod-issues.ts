@@ -19,7 +19,7 @@ export function showValue(value: unknown): string {
 
 /**
  * One line naming each invalid field (the first five), what zod expected and the value found, e.g.
- * `cells.0.az: Invalid string: must match pattern /^[a-z0-9-]+$/ (received "US-EAST-1A")`.
+ * `cells.0.az: Invalid string: must match pattern /^[a-z0-9-]+$/ (got "US-EAST-1A")`.
  * @param input the value that was parsed, to show what each issue's field held
  * @param root how to name an issue about the value as a whole
  */
@@ -28,7 +28,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unkno
     .slice(0, 5)
     .map(
       (i) =>
-        `${i.path.length > 0 ? i.path.join('.') : root}: ${i.message} (received ${showValue(valueAt(input, i.path))})`,
+        `${i.path.length > 0 ? i.path.join('.') : root}: ${i.message} (got ${showValue(valueAt(input, i.path))})`,
     );
   if (issues.length > 5) shown.push(`and ${issues.length - 5} more`);
   return shown.join('; ');
