@@ -14,10 +14,12 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as esbuild from 'esbuild';
+import { AVAILABILITY_DEFAULTS } from '../lambdas/config/availability';
 import {
   AVAILABILITY_BUCKET_ENV,
   AVAILABILITY_CONFIG_ENV,
   type AvailabilityRuntimeConfig,
+  pickAvailabilitySettings,
 } from '../lambdas/config/availability-runtime';
 import { BACKUP_CONFIG_ENV, type BackupRuntimeConfig } from '../lambdas/config/backup-runtime';
 import {
@@ -185,13 +187,7 @@ function runtimeEnv(): NodeJS.ProcessEnv {
     sloWindow: '30d',
     listenerArn: config.listenerArn,
     probeUrl: 'http://bulkhead.example.internal/',
-    probesPerRun: 3,
-    probeTimeoutMs: 2000,
-    errorRatioThreshold: 0.05,
-    minRequestsPerMinute: 10,
-    probeFailureThreshold: 0.5,
-    openAfterMinutes: 2,
-    closeAfterMinutes: 3,
+    ...pickAvailabilitySettings(AVAILABILITY_DEFAULTS),
     lookbackMinutes: 15,
     metricLagMinutes: 2,
     incidentAlarms: { 'Bulkhead-az-us-east-1a-alb': 'az:us-east-1a' },
