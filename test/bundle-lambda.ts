@@ -19,6 +19,8 @@ export interface LambdaBundle {
   /** Inputs with bytes left in the output after tree shaking. */
   readonly kept: readonly string[];
   readonly bytes: number;
+  /** esbuild's full description (each input's imports, each output's inputs). */
+  readonly metafile: esbuild.Metafile;
 }
 
 /** Bundles `lambdas/<functionDir>/handler.ts` with lib/function.ts's esbuild settings, in memory. */
@@ -42,5 +44,6 @@ export async function bundleLambda(functionDir: string): Promise<LambdaBundle> {
       .filter(([, v]) => v.bytesInOutput > 0)
       .map(([k]) => k),
     bytes: output.bytes,
+    metafile: result.metafile,
   };
 }
