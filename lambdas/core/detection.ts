@@ -124,6 +124,49 @@ export function affectedTargetsNeeded(sample: AzSample, policy: DetectionPolicy)
   return Math.min(policy.minAffectedTargets, Math.ceil(targets / 2));
 }
 
+/** One signal of one period: over its absolute threshold, and why it signals when it is also an outlier. */
+interface SignalCheck {
+  readonly overThreshold: boolean;
+  /** Set when the signal is an outlier over its threshold. */
+  readonly reason?: string;
+}
+
+/** A failure rate (5xx or probes) against its threshold and the other AZs' pooled counts. */
+function rateCheck(
+  label: string,
+  failures: number,
+  total: number,
+  otherFailures: number,
+  otherTotal: number,
+  threshold: number,
+  policy: DetectionPolicy,
+): SignalCheck {
+  const rate = failures / total;
+  const overThreshold = rate >= threshold;
+  return overThreshold && countOutlier(failures, total, otherFailures, otherTotal, policy)
+    ? { overThreshold, reason: `${label} ${rate.toFixed(3)} is an outlier over threshold ${threshold}` }
+    : { overThreshold };
+}
+
+/** A mean latency (ALB or probes) against its threshold and `latencyOutlierFactor` × the other AZs' median. */
+function latencyCheck(
+  label: string,
+  latency: number | undefined,
+  otherLatencies: readonly number[],
+  threshold: number,
+  policy: DetectionPolicy,
+): SignalCheck {
+  if (latency === undefined) return { overThreshold: false };
+  const overThreshold = latency >= threshold;
+  const others = median(otherLatencies);
+  return overThreshold && others !== undefined && latency >= policy.latencyOutlierFactor * others
+    ? {
+        overThreshold,
+        reason: `${label} ${Math.round(latency)} ms is an outlier over threshold ${threshold} ms`,
+      }
+    : { overThreshold };
+}
+
 /** Judges one AZ in one period against the other AZs of the same period. */
 export function judgePeriod(az: string, period: PeriodSamples, policy: DetectionPolicy): PeriodVerdict {
   const self = period.byAz[az] ?? {};
@@ -137,76 +180,59 @@ export function judgePeriod(az: string, period: PeriodSamples, policy: Detection
   const hasHostEvidence = self.healthyHosts !== undefined;
   let affected = Math.max(num(self.unhealthyHosts), num(self.probeFailedTargets));
 
-  const reasons: string[] = [];
-  let signal = false;
-  let overThreshold = false;
+  const sum = (pick: (s: AzSample) => number) => others.reduce((total, [, s]) => total + pick(s), 0);
+  const latencies = (enough: (s: AzSample) => boolean, pick: (s: AzSample) => number | undefined) =>
+    others.filter(([, s]) => enough(s) && pick(s) !== undefined).map(([, s]) => num(pick(s)));
+  const checks: SignalCheck[] = [];
   if (hasRequestEvidence) {
-    const otherRequests = others.reduce((sum, [, s]) => sum + num(s.requests), 0);
-    const otherFaults = others.reduce((sum, [, s]) => sum + Math.min(num(s.faults), num(s.requests)), 0);
-    const rate = faults / requests;
-    if (rate >= policy.faultRateThreshold) overThreshold = true;
-    if (
-      rate >= policy.faultRateThreshold &&
-      countOutlier(faults, requests, otherFaults, otherRequests, policy)
-    ) {
-      signal = true;
-      reasons.push(`5xx rate ${rate.toFixed(3)} is an outlier over threshold ${policy.faultRateThreshold}`);
-    }
-    const otherLatency = median(
-      others
-        .filter(([, s]) => num(s.requests) >= policy.minRequests && s.latencyMs !== undefined)
-        .map(([, s]) => num(s.latencyMs)),
+    checks.push(
+      rateCheck(
+        '5xx rate',
+        faults,
+        requests,
+        sum((s) => Math.min(num(s.faults), num(s.requests))),
+        sum((s) => num(s.requests)),
+        policy.faultRateThreshold,
+        policy,
+      ),
+      latencyCheck(
+        'latency',
+        self.latencyMs,
+        latencies(
+          (s) => num(s.requests) >= policy.minRequests,
+          (s) => s.latencyMs,
+        ),
+        policy.latencyThresholdMs,
+        policy,
+      ),
     );
-    const latency = self.latencyMs;
-    if (latency !== undefined && latency >= policy.latencyThresholdMs) overThreshold = true;
-    if (
-      latency !== undefined &&
-      otherLatency !== undefined &&
-      latency >= policy.latencyThresholdMs &&
-      latency >= policy.latencyOutlierFactor * otherLatency
-    ) {
-      signal = true;
-      reasons.push(
-        `latency ${Math.round(latency)} ms is an outlier over threshold ${policy.latencyThresholdMs} ms`,
-      );
-    }
   }
   if (hasProbeEvidence) {
-    const otherProbes = others.reduce((sum, [, s]) => sum + num(s.probes), 0);
-    const otherProbeFailures = others.reduce(
-      (sum, [, s]) => sum + Math.min(num(s.probeFailures), num(s.probes)),
-      0,
+    checks.push(
+      rateCheck(
+        'probe failure rate',
+        probeFailures,
+        probes,
+        sum((s) => Math.min(num(s.probeFailures), num(s.probes))),
+        sum((s) => num(s.probes)),
+        policy.probeFailureRateThreshold,
+        policy,
+      ),
+      latencyCheck(
+        'probe latency',
+        self.probeLatencyMs,
+        latencies(
+          (s) => num(s.probes) >= policy.minProbes,
+          (s) => s.probeLatencyMs,
+        ),
+        policy.probeLatencyThresholdMs,
+        policy,
+      ),
     );
-    const rate = probeFailures / probes;
-    if (rate >= policy.probeFailureRateThreshold) overThreshold = true;
-    if (
-      rate >= policy.probeFailureRateThreshold &&
-      countOutlier(probeFailures, probes, otherProbeFailures, otherProbes, policy)
-    ) {
-      signal = true;
-      reasons.push(
-        `probe failure rate ${rate.toFixed(3)} is an outlier over threshold ${policy.probeFailureRateThreshold}`,
-      );
-    }
-    const latency = self.probeLatencyMs;
-    const otherLatency = median(
-      others
-        .filter(([, s]) => num(s.probes) >= policy.minProbes && s.probeLatencyMs !== undefined)
-        .map(([, s]) => num(s.probeLatencyMs)),
-    );
-    if (latency !== undefined && latency >= policy.probeLatencyThresholdMs) overThreshold = true;
-    if (
-      latency !== undefined &&
-      otherLatency !== undefined &&
-      latency >= policy.probeLatencyThresholdMs &&
-      latency >= policy.latencyOutlierFactor * otherLatency
-    ) {
-      signal = true;
-      reasons.push(
-        `probe latency ${Math.round(latency)} ms is an outlier over threshold ${policy.probeLatencyThresholdMs} ms`,
-      );
-    }
   }
+  const reasons = checks.flatMap((c) => (c.reason ? [c.reason] : []));
+  let signal = reasons.length > 0;
+  const overThreshold = checks.some((c) => c.overThreshold);
   // Lost capacity: targets gone or failing health checks leave the AZ with far fewer healthy
   // targets than the others have. Requests then fail at the ALB (no TargetGroup metric) and the
   // prober finds nothing to probe, so the healthy-host count is the one signal left.
