@@ -7,18 +7,10 @@ import {
   KeyManagementError,
   type KeyOperation,
 } from '../../ports/key-management';
+import { lazyModule } from './lazy-module';
 
-type KmsSdk = typeof import('@aws-sdk/client-kms');
-let sdkModule: KmsSdk | undefined;
-
-/**
- * The KMS SDK, loaded on first use, like the S3 one: a CLI command on an unencrypted or passphrase
- * repository never pays for loading it. Bundlers inline the static require as usual.
- */
-function sdk(): KmsSdk {
-  sdkModule ??= require('@aws-sdk/client-kms') as KmsSdk;
-  return sdkModule;
-}
+/** The KMS SDK, loaded on first use: commands on unencrypted or passphrase repositories never load it. */
+const sdk = lazyModule<typeof import('@aws-sdk/client-kms')>(() => require('@aws-sdk/client-kms'));
 
 /** Props of {@link KmsKeyManagement}. */
 export interface KmsKeyManagementProps {

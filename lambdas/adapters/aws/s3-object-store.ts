@@ -7,18 +7,10 @@ import {
   type PutOptions,
   type StoredObject,
 } from '../../ports/object-store';
+import { lazyModule } from './lazy-module';
 
-type S3Sdk = typeof import('@aws-sdk/client-s3');
-let sdkModule: S3Sdk | undefined;
-
-/**
- * The S3 SDK, loaded on first use: loading it costs ~0.8 s of CLI start-up, which every `bulkhead`
- * command would pay even for a local repository. Bundlers inline the static require as usual.
- */
-function sdk(): S3Sdk {
-  sdkModule ??= require('@aws-sdk/client-s3') as S3Sdk;
-  return sdkModule;
-}
+/** The S3 SDK, loaded on first use: a command on a local repository never pays ~0.8 s for it. */
+const sdk = lazyModule<typeof import('@aws-sdk/client-s3')>(() => require('@aws-sdk/client-s3'));
 
 /** Props of {@link S3ObjectStore}. */
 export interface S3ObjectStoreProps {
