@@ -61,11 +61,24 @@ describe('bulkhead backup commands', () => {
     expect(v.out).toMatch(/no errors: 1 snapshots/);
   });
 
+  test('GIVEN --read-threads 0 (main thread) and the default (worker threads) WHEN backing up the same tree THEN both store the same data', async () => {
+    const stats = async (dir: string, ...extra: string[]) => {
+      const r = await cli('backup', src, '--repo', path.join(work, dir), '--json', ...extra);
+      expect(r.code).toBe(0);
+      const { durationMs: _, ...rest } = (JSON.parse(r.out) as { stats: Record<string, number> }).stats;
+      return rest;
+    };
+    const inThread = await stats('repo-threads-0', '--read-threads', '0');
+    expect(await stats('repo-threads-default')).toEqual(inThread);
+    expect(inThread.bytesRead).toBe(100_003);
+  });
+
   test.each([
     [['verify', '--read-data', '150'], 2, /--read-data must be a number between 0 and 100, got "150"/],
     [['restore', 'nope', '--target', '/tmp/x'], 2, /no snapshot matches "nope"/],
     [['forget'], 2, /at least one --keep/],
     [['backup', '/x', '--repo', 'ftp://host/x'], 2, /unsupported repository URL "ftp:\/\/host\/x"/],
+    [['backup', '/x', '--read-threads', '1.5'], 2, /--read-threads must be .* got "1.5"/],
   ])('GIVEN bad input %j THEN exit %i with the bad value named', async (args, code, message) => {
     const r = await cli(...args, ...(args.includes('--repo') ? [] : ['--repo', repo]));
     expect(r.code).toBe(code);
