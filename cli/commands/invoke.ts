@@ -26,9 +26,17 @@ export function registerInvoke(program: Command): void {
     .option('--dry-run', 'with --live: decide and record, change nothing')
     .option('--config <file>', 'with --live: the BULKHEAD_FAILOVER_CONFIG JSON of the deployed functions')
     .option('--bucket <name>', 'with --live: the state bucket (stack output StateBucketName)')
+    .option(
+      '--repo <dir|s3://bucket/prefix>',
+      'volume-backup: the backup repository, kept afterwards (default: a temporary local one, removed afterwards)',
+    )
+    .option(
+      '--endpoint <url>',
+      'volume-backup: S3-compatible endpoint of an s3:// --repo, e.g. http://127.0.0.1:4568',
+    )
     .addHelpText(
       'after',
-      `\nExamples:\n  bulkhead invoke zone-shifter --event cli/drill/events/alarm-us-east-1b-alb.json --scenario az-gray-failure\n  bulkhead invoke task-replacer --event cli/drill/events/schedule.json --scenario capacity-loss --at 900\n\nExit codes: ${INVOKE_EXIT.ok} done; ${INVOKE_EXIT.error} error; ${INVOKE_EXIT.usage} bad arguments, event or scenario; ${INVOKE_EXIT.handlerFailed} the handler threw.`,
+      `\nExamples:\n  bulkhead invoke zone-shifter --event cli/drill/events/alarm-us-east-1b-alb.json --scenario az-gray-failure\n  bulkhead invoke task-replacer --event cli/drill/events/schedule.json --scenario capacity-loss --at 900\n  bulkhead invoke volume-backup --event cli/drill/events/schedule.json --scenario data-loss --repo ./drill-repo\n\nvolume-backup backs up the scenario's data volume (generated files in a temporary directory; a scenario without a volume gets the default one, 50 files) with the real backup handler and its restore drill, and prints the snapshot and the objects it wrote. It cannot run with --live (the EFS volume is mounted only inside the VPC): invoke the deployed function with aws lambda invoke.\n\nExit codes: ${INVOKE_EXIT.ok} done; ${INVOKE_EXIT.error} error; ${INVOKE_EXIT.usage} bad arguments, event or scenario; ${INVOKE_EXIT.handlerFailed} the handler threw.`,
     )
     .action(async (fn: string, o: Record<string, unknown>) => {
       let out: InvokeOutput;
@@ -44,6 +52,8 @@ export function registerInvoke(program: Command): void {
           dryRun: o.dryRun as boolean | undefined,
           config: o.config as string | undefined,
           bucket: o.bucket as string | undefined,
+          repo: o.repo as string | undefined,
+          endpoint: o.endpoint as string | undefined,
         });
       } catch (error) {
         const usage = error instanceof Error && USAGE_ERRORS.has(error.name);

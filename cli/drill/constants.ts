@@ -8,7 +8,13 @@
 export const INVOKE_EXIT = { ok: 0, error: 1, usage: 2, handlerFailed: 3 } as const;
 
 /** Functions `bulkhead invoke` can run. */
-export const INVOKABLE = ['zone-shifter', 'task-replacer', 'zonal-prober', 'availability'] as const;
+export const INVOKABLE = [
+  'zone-shifter',
+  'task-replacer',
+  'zonal-prober',
+  'availability',
+  'volume-backup',
+] as const;
 
 /** Exit codes of `bulkhead status`. */
 export const STATUS_EXIT = { ok: 0, error: 1, usage: 2 } as const;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
@@ -8,10 +8,13 @@ import type { AuditAction } from '../../lambdas/core/audit-record';
 import { systemClock } from '../../lambdas/ports/clock';
 import { RecordingLog } from '../../lambdas/ports/log';
 import { createTaskReplacerHandler } from '../../lambdas/task-replacer/function';
+import { VOLUME_BACKUP } from '../../lambdas/volume-backup/function';
 import { createZoneShifterHandler } from '../../lambdas/zone-shifter/function';
+import { CliError, EXIT } from '../backup/exit-codes';
 import { INVOKABLE } from './constants';
+import { backupEventProblems, invokeVolumeBackup, withVolume } from './invoke-volume-backup';
 import { livePorts, loadLiveTarget } from './live-ports';
-import { simulate } from './runner';
+import { type SimWorld, simulate } from './runner';
 import { loadScenario, parseScenario, type Scenario } from './scenario';
 
 const envelopeSchema = z.object({
@@ -45,6 +48,9 @@ export interface InvokeOutput {
 
 function summarizeEvent(raw: unknown): Record<string, unknown> {
   const env = envelopeSchema.safeParse(raw);
+  const own = (raw as { bulkhead?: unknown } | null)?.bulkhead;
+  // Bulkhead's own requests to the backup function (`{ "bulkhead": "backup-now" }`) are no EventBridge envelope.
+  if (!env.success && typeof own === 'string') return { bulkhead: own };
   if (!env.success)
     return {
       valid: false,
@@ -83,6 +89,10 @@ export async function invokeFunction(opts: {
   dryRun?: boolean;
   config?: string;
   bucket?: string;
+  /** volume-backup: the repository (a directory or `s3://bucket/prefix`). @default a temporary one */
+  repo?: string;
+  /** volume-backup: the S3-compatible endpoint of an `s3://` repo. @default AWS S3 */
+  endpoint?: string;
 }): Promise<InvokeOutput> {
   if (!(INVOKABLE as readonly string[]).includes(opts.fn))
     throw new UsageError(`unknown function ${JSON.stringify(opts.fn)}: one of ${INVOKABLE.join(', ')}`);
@@ -93,6 +103,10 @@ export async function invokeFunction(opts: {
     throw new UsageError(`--event ${opts.eventFile}: ${(error as Error).message}`);
   }
   if (opts.live) {
+    if (opts.fn === VOLUME_BACKUP)
+      throw new UsageError(
+        "volume-backup cannot run with --live: it reads the EFS volume, which is mounted only inside the VPC, in the deployed function. Invoke the deployed function instead (aws lambda invoke --function-name <the stack's volume-backup function> --payload fileb://event.json out.json)",
+      );
     if (!opts.dryRun)
       throw new UsageError('--live runs only with --dry-run: it decides and records, and changes nothing');
     if (opts.fn !== 'zone-shifter' && opts.fn !== 'task-replacer')
@@ -117,25 +131,43 @@ export async function invokeFunction(opts: {
       result,
     };
   }
-  const scenario: Scenario = opts.scenario
+  const played: Scenario = opts.scenario
     ? loadScenario(opts.scenario)
     : parseScenario({ name: 'steady', description: 'no fault: the region in steady state', durationS: 3600 });
+  const scenario = opts.fn === VOLUME_BACKUP ? withVolume(played) : played;
   const firstFault = scenario.faults.length > 0 ? Math.min(...scenario.faults.map((f) => f.at)) : undefined;
   const untilS = opts.at ?? (firstFault !== undefined ? firstFault + 300 : 600);
   const workDir = await mkdtemp(path.join(tmpdir(), 'bulkhead-invoke-'));
-  // The invoked function sits out the replay, so the event meets the state it would have met.
-  const world = await simulate({
-    scenario,
-    mode: 'bulkhead',
-    seed: opts.seed,
-    workDir,
-    untilS,
-    withhold: [opts.fn],
-  });
-  const binding = world.bindings.find((b) => b.name === opts.fn);
+  try {
+    // The invoked function sits out the replay, so the event meets the state it would have met.
+    const world = await simulate({
+      scenario,
+      mode: 'bulkhead',
+      seed: opts.seed,
+      workDir,
+      untilS,
+      withhold: [opts.fn],
+    });
+    const replay = `simulated region, scenario ${scenario.name} at ${untilS} s (seed ${opts.seed}; ${opts.fn} sat out the replay)`;
+    if (opts.fn === VOLUME_BACKUP) return await replayBackup(world, event, workDir, replay, opts);
+    return await replayOnBinding(world, event, replay, opts.fn);
+  } finally {
+    // The volume, the restore drill's scratch and the temporary repository; a --repo is the user's and stays.
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Hands the event to the function's binding in the played world, keeping the world moving meanwhile. */
+async function replayOnBinding(
+  world: SimWorld,
+  event: unknown,
+  replay: string,
+  fn: string,
+): Promise<InvokeOutput> {
+  const binding = world.bindings.find((b) => b.name === fn);
   if (!binding)
     throw new UsageError(
-      `${opts.fn} does not run in scenario ${scenario.name} (signals: ${scenario.signals.join(', ')})`,
+      `${fn} does not run in scenario ${world.ctx.scenario.name} (signals: ${world.ctx.scenario.signals.join(', ')})`,
     );
   const { region } = world.topology;
   const before = region.apiCalls.length;
@@ -152,14 +184,46 @@ export async function invokeFunction(opts: {
   const calls = region.apiCalls.slice(before);
   const own = (result as { actions?: readonly AuditAction[] }).actions;
   return {
-    function: opts.fn,
-    world: `simulated region, scenario ${scenario.name} at ${untilS} s (seed ${opts.seed}; ${opts.fn} sat out the replay)`,
+    function: fn,
+    world: replay,
     event: summarizeEvent(event),
     decision: decisionOf(result),
     actions:
       own ??
       calls.map((c) => ({ api: c.api, target: c.target, params: c.params, result: c.ok ? 'ok' : 'failed' })),
     result,
+  };
+}
+
+/**
+ * The backup function on the world's data volume (the scenario's, seeded as the drill seeds it),
+ * into `--repo` or a temporary repository; a refused event is a usage error naming the fields.
+ */
+async function replayBackup(
+  world: SimWorld,
+  event: unknown,
+  workDir: string,
+  replay: string,
+  opts: { eventFile: string; repo?: string; endpoint?: string },
+): Promise<InvokeOutput> {
+  let out: Awaited<ReturnType<typeof invokeVolumeBackup>>;
+  try {
+    out = await invokeVolumeBackup({ world, event, workDir, repo: opts.repo, endpoint: opts.endpoint });
+  } catch (error) {
+    if (error instanceof CliError && error.exitCode === EXIT.usage) throw new UsageError(error.message);
+    throw error;
+  }
+  if (out.result.status === 'invalid-event')
+    throw new UsageError(
+      `--event ${opts.eventFile}: the volume-backup handler refused it (invalid-event): ${backupEventProblems(event)}`,
+    );
+  return {
+    function: VOLUME_BACKUP,
+    world: `${replay}; volume: ${out.volumeFiles} generated files in a temporary directory; repository: ${out.repository}`,
+    event: summarizeEvent(event),
+    decision: out.decision,
+    actions: out.actions,
+    result: out.result,
   };
 }
 

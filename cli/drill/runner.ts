@@ -14,6 +14,7 @@ import {
 import { resolveFailoverPolicy } from '../../lambdas/config/failover';
 import type { AuditRecord } from '../../lambdas/core/audit-record';
 import { RecordingLog } from '../../lambdas/ports/log';
+import { VOLUME_BACKUP } from '../../lambdas/volume-backup/function';
 import type { DrillContext, HandlerBinding, Integration } from './bindings';
 import { computeFigures, type Figures } from './figures';
 import { PowertoolsDimensionSink } from './powertools-sink';
@@ -153,7 +154,8 @@ export async function simulate(
       ? wireBulkhead(ctx)
       : { bindings: [] as HandlerBinding[], alarms: [], integration: [] };
   for (const alarm of wiring.alarms) region.addAlarm(alarm);
-  const active = wiring.bindings.filter((b) => !options.withhold?.includes(b.name));
+  const withheld = (name: string) => options.withhold?.includes(name) ?? false;
+  const active = wiring.bindings.filter((b) => !withheld(b.name));
   const byName = new Map(active.map((b) => [b.name, b]));
   for (const b of active) if (b.matches) region.addRule(`${b.name}-rule`, b.name, b.matches);
   for (const b of active)
@@ -434,7 +436,8 @@ export async function simulate(
       if (fault.at === s) await applyFault(fault, true);
       if ('until' in fault && fault.until === s) await applyFault(fault, false);
     }
-    if (volume && scenario.volume && s === scenario.volume.backupAtS) {
+    // The scheduled backup is the volume-backup function's run: it sits out when `invoke` withholds it.
+    if (volume && scenario.volume && s === scenario.volume.backupAtS && !withheld(VOLUME_BACKUP)) {
       const outcome = await volume.backup(
         mode,
         () => region.nowMs(),

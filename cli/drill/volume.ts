@@ -6,10 +6,67 @@ import { Prng } from '../../lambdas/adapters/sim/prng';
 import { backupRuntimeSchema } from '../../lambdas/config/backup-runtime';
 import { Repository } from '../../lambdas/core/snapshot/repository';
 import { runRestore } from '../../lambdas/core/snapshot/restore';
-import { RecordingLog } from '../../lambdas/ports/log';
+import { type Log, RecordingLog } from '../../lambdas/ports/log';
 import type { MetricSink } from '../../lambdas/ports/metrics';
-import { createVolumeBackupHandler } from '../../lambdas/volume-backup/function';
+import type { ObjectStore } from '../../lambdas/ports/object-store';
+import {
+  type BackupContext,
+  createVolumeBackupHandler,
+  type VolumeBackupResult,
+} from '../../lambdas/volume-backup/function';
 import { cliCodecs, storeFor } from '../backup/repo-options';
+
+/** Time an invocation gets in the drill: the stack's function timeout (15 minutes, Lambda's maximum). */
+export const DRILL_BACKUP_TIMEOUT_MS = 900_000;
+
+/** The Lambda context the drill hands the backup function (a fresh invocation's remaining time). */
+export function backupContext(): { getRemainingTimeInMillis(): number } {
+  return { getRemainingTimeInMillis: () => DRILL_BACKUP_TIMEOUT_MS };
+}
+
+/**
+ * Bulkhead's real backup function (`createVolumeBackupHandler`, the handler the hourly schedule runs
+ * on Lambda) over a local directory standing for the EFS volume, writing to `store`, with its restore
+ * drill in `scratch`: the drill's and `bulkhead invoke volume-backup`'s one wiring of it.
+ */
+export function drillBackupHandler(opts: {
+  readonly volumeDir: string;
+  readonly store: ObjectStore;
+  /** Scratch directory of the restore drill (emptied before and after). */
+  readonly scratch: string;
+  readonly nowMs: () => number;
+  readonly metrics: MetricSink;
+  /** @default a RecordingLog nobody reads */
+  readonly log?: Log;
+}): (event: unknown, context?: BackupContext) => Promise<VolumeBackupResult> {
+  const { scratch } = opts;
+  return createVolumeBackupHandler({
+    store: opts.store,
+    source: new NodeSourceTree(opts.volumeDir),
+    codecs: cliCodecs(),
+    clock: { nowMs: opts.nowMs },
+    log: opts.log ?? new RecordingLog(),
+    metrics: opts.metrics,
+    config: backupRuntimeSchema.parse({
+      bucket: 'drill-local',
+      prefix: '',
+      sourcePath: '/mnt/data',
+      sourceName: 'drill-volume',
+      leaseTtlMs: 600_000,
+      checkpointMarginMs: 150_000,
+      restoreDrillFiles: 5,
+      codec: 'zstd',
+    }),
+    drill: {
+      target: new NodeRestoreTarget(scratch),
+      read: new NodeSourceTree(scratch),
+      reset: async () => {
+        await rm(scratch, { recursive: true, force: true });
+        await mkdir(scratch, { recursive: true });
+      },
+    },
+  });
+}
 
 /** What happened to the data volume in a run. */
 export interface VolumeOutcome {
@@ -96,32 +153,12 @@ export class VolumeUnderTest {
     metrics: MetricSink,
   ): Promise<{ actor: string; summary: string }> {
     if (mode === 'baseline') return { actor: 'drill', summary: 'plain ECS takes no backup of the volume' };
-    const scratch = path.join(path.dirname(this.dir), 'restore-drill');
-    const handler = createVolumeBackupHandler({
+    const handler = drillBackupHandler({
+      volumeDir: this.dir,
       store: await storeFor(this.repoUrl(), this.endpoint),
-      source: new NodeSourceTree(this.dir),
-      codecs: cliCodecs(),
-      clock: { nowMs },
-      log: new RecordingLog(),
+      scratch: path.join(path.dirname(this.dir), 'restore-drill'),
+      nowMs,
       metrics,
-      config: backupRuntimeSchema.parse({
-        bucket: 'drill-local',
-        prefix: '',
-        sourcePath: '/mnt/data',
-        sourceName: 'drill-volume',
-        leaseTtlMs: 600_000,
-        checkpointMarginMs: 150_000,
-        restoreDrillFiles: 5,
-        codec: 'zstd',
-      }),
-      drill: {
-        target: new NodeRestoreTarget(scratch),
-        read: new NodeSourceTree(scratch),
-        reset: async () => {
-          await rm(scratch, { recursive: true, force: true });
-          await mkdir(scratch, { recursive: true });
-        },
-      },
     });
     const event = {
       version: '0',
@@ -134,7 +171,7 @@ export class VolumeUnderTest {
       resources: ['arn:aws:events:us-east-1:111111111111:rule/Bulkhead-backup-schedule'],
       detail: {},
     };
-    const result = await handler(event, { getRemainingTimeInMillis: () => 900_000 });
+    const result = await handler(event, backupContext());
     if (result.status !== 'complete')
       return {
         actor: 'volume-backup',

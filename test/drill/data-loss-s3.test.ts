@@ -7,29 +7,15 @@ import type { DrillReport } from '../../cli/drill/report';
 import { loadScenario } from '../../cli/drill/scenario';
 import { runSuite } from '../../cli/drill/suite';
 import { KEYS } from '../../lambdas/core/snapshot/format';
-import { type S3rverHandle, startS3rver } from '../backup/s3rver-harness';
 import { runBulkhead } from '../run-bulkhead';
+import { S3RVER_ENV, useS3rver } from './s3rver-env';
 
-/** s3rver checks signatures against these; the drill's S3 client reads them from the SDK's env chain. */
-const S3RVER_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
-
-let server: S3rverHandle;
+const s3 = useS3rver('drill-repo');
 let work: string;
-const savedEnv: Record<string, string | undefined> = {};
 beforeAll(async () => {
-  server = await startS3rver('drill-repo');
   work = await mkdtemp(path.join(tmpdir(), 'bulkhead-drill-s3-'));
-  for (const [k, v] of Object.entries(S3RVER_ENV)) {
-    savedEnv[k] = process.env[k];
-    process.env[k] = v;
-  }
 });
 afterAll(async () => {
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  await server.stop();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -38,8 +24,8 @@ async function keysUnder(prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await server.client.send(
-      new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/`, ContinuationToken: token }),
+    const page = await s3().client.send(
+      new ListObjectsV2Command({ Bucket: s3().bucket, Prefix: `${prefix}/`, ContinuationToken: token }),
     );
     for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
     token = page.NextContinuationToken;
@@ -54,8 +40,8 @@ async function dataLossOnS3(prefix: string, seed: number, outDir: string) {
     seed,
     outDir,
     html: false,
-    repo: `s3://${server.bucket}/${prefix}`,
-    endpoint: server.endpoint,
+    repo: `s3://${s3().bucket}/${prefix}`,
+    endpoint: s3().endpoint,
   });
   return report.scenarios[0];
 }
@@ -112,9 +98,9 @@ describe('data-loss drill with --repo s3://… (s3rver on loopback)', () => {
       '--scenario',
       'data-loss',
       '--repo',
-      `s3://${server.bucket}/bin`,
+      `s3://${s3().bucket}/bin`,
       '--endpoint',
-      server.endpoint,
+      s3().endpoint,
       '--out',
       outDir,
       '--json',
