@@ -6,7 +6,7 @@ import { PowertoolsDimensionSink } from './powertools-sink';
 import { RecordingObjectStore, type StoreAction } from './recording-object-store';
 import type { SimWorld } from './runner';
 import { type Scenario, scenarioSchema } from './scenario';
-import { backupContext, drillBackupHandler } from './volume';
+import { backupContext, drillBackupHandler, type VolumeOutcome } from './volume';
 
 /** What `invoke` needs to hand one event to the backup function in a simulated world. */
 export interface VolumeBackupInvocation {
@@ -28,8 +28,8 @@ export interface VolumeBackupOutcome {
   readonly actions: readonly StoreAction[];
   /** Where the repository is, for the world line. */
   readonly repository: string;
-  /** How many files the volume held when the event arrived. */
-  readonly volumeFiles: number;
+  /** What the volume held when the event arrived, for the world line. */
+  readonly volume: string;
 }
 
 /**
@@ -66,8 +66,17 @@ export async function invokeVolumeBackup(inv: VolumeBackupInvocation): Promise<V
     decision: decisionOf(result),
     actions: store.actions,
     repository: inv.repo ?? 'a temporary local directory (removed afterwards)',
-    volumeFiles: world.result.volume?.files ?? 0,
+    volume: describeVolume(world.result.volume),
   };
+}
+
+/** `50 generated files, orders/2021/ledger-0007.json deleted by the scenario (not restored)`. */
+function describeVolume(v: VolumeOutcome | undefined): string {
+  if (!v) return 'none';
+  const deleted = v.deleted
+    ? `, ${v.deleted} deleted by the scenario (${v.restored ? 'restored' : 'not restored'})`
+    : '';
+  return `${v.files} generated files${deleted} in a temporary directory`;
 }
 
 /** The handler's status as the decision, and what it did as the reason. */

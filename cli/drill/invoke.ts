@@ -219,7 +219,7 @@ async function replayBackup(
     );
   return {
     function: VOLUME_BACKUP,
-    world: `${replay}; volume: ${out.volumeFiles} generated files in a temporary directory; repository: ${out.repository}`,
+    world: `${replay}; volume: ${out.volume}; repository: ${out.repository}`,
     event: summarizeEvent(event),
     decision: out.decision,
     actions: out.actions,

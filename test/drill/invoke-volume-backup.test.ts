@@ -57,7 +57,9 @@ describe('bulkhead invoke volume-backup (simulated volume)', () => {
     });
 
     expect(out.event).toMatchObject({ 'detail-type': 'Scheduled Event', source: 'aws.events' });
-    expect(out.world).toMatch(/scenario data-loss at 900 s .*volume: 50 generated files/);
+    expect(out.world).toMatch(
+      /scenario data-loss at 900 s .*volume: 50 generated files, orders\/2021\/ledger-0007.json deleted by the scenario \(not restored\)/,
+    );
     const result = out.result as Complete;
     expect(result.status).toBe('complete');
     expect(result.snapshotId).toMatch(/^[0-9a-f]{64}$/);
