@@ -85,6 +85,21 @@ describe('WorkerChunkReader', () => {
     );
   });
 
+  test('GIVEN more large files than maxLargeFiles read at once WHEN all are read THEN at most that many are in flight, and all finish intact', async () => {
+    const dir = path.join(work, 'large');
+    await fs.mkdir(dir, { recursive: true });
+    const rand = prng(17);
+    const names = Array.from({ length: 7 }, (_, i) => `big${i}`);
+    const sizes = names.map((_, i) => 40_000 + i * 5_000); // all over SMALL's 16 KiB max
+    for (const [i, n] of names.entries()) await fs.writeFile(path.join(dir, n), randomBytes(rand, sizes[i]));
+    const workers = pool(dir, { workers: 2, window: 1, maxLargeFiles: 3 });
+    const inThread = sourceChunkReader(new NodeSourceTree(dir));
+    const got = await Promise.all(names.map((n, i) => collect(workers, n, sizes[i])));
+    const want = await Promise.all(names.map((n, i) => collect(inThread, n, sizes[i])));
+    expect(got).toEqual(want);
+    expect(workers.peakLargeFiles).toBe(3);
+  });
+
   test('GIVEN a missing file WHEN read THEN a plain error (a skip), not a ReaderFailure, and the pool keeps working', async () => {
     const dir = path.join(work, 'missing');
     await fs.mkdir(dir, { recursive: true });

@@ -2,7 +2,7 @@ import { closeSync, constants as fsc, openSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { ChunkerParams } from '../../core/snapshot/chunker';
-import { type Codec, runtimeCodecs } from '../../core/snapshot/codec';
+import { type Codec, compressBlob, runtimeCodecs } from '../../core/snapshot/codec';
 import { type HashedChunk, streamChunks } from '../../core/snapshot/file-chunks';
 import { nativeZstdCodec } from './native-zstd';
 
@@ -79,9 +79,8 @@ export function serveChunkRequests(port: MessagePort, data: ChunkWorkerData): vo
     data.codec === undefined ? undefined : runtimeCodecs(nativeZstdCodec(), data.codec).write;
   const compress = async (chunk: HashedChunk): Promise<HashedChunk> => {
     if (!codec) return chunk;
-    const z = await codec.compress(chunk.data);
-    if (z.length >= chunk.data.length) return { ...chunk, codec: 'none' };
-    return { id: chunk.id, data: z, rawLength: chunk.rawLength, codec: codec.name };
+    const stored = await compressBlob(codec, chunk.data);
+    return { id: chunk.id, data: stored.data, rawLength: chunk.rawLength, codec: stored.codec };
   };
   // Replies wait for the end of the turn: a batch of small files is read synchronously, then posted
   // as one message (per-message cost dominates small files on the receiving main thread).

@@ -30,6 +30,12 @@ export interface WorkerChunkReaderOptions {
    */
   readonly concurrency?: number;
   /**
+   * Files larger than the chunker's max size read at once; each holds up to 4 x max chunk size of
+   * read buffer plus 2 x window chunks (~48 MiB with the data chunker), so this bounds memory.
+   * @default 2 per worker
+   */
+  readonly maxLargeFiles?: number;
+  /**
    * Workers compress chunks with this codec (the repository's write codec), so the main thread only
    * claims and packs; a chunk already stored is compressed for nothing, which costs less than the
    * main thread's per-blob share of compressing.
@@ -87,12 +93,18 @@ export class WorkerChunkReader implements FileChunkReader {
   private failure: Error | undefined;
   private closing = false;
   private started = false;
+  private readonly maxLargeFiles: number;
+  private largeFiles = 0;
+  private readonly largeWaiters: (() => void)[] = [];
+  /** The most files larger than the chunker's max size read at once so far (tests, diagnostics). */
+  peakLargeFiles = 0;
 
   constructor(
     readonly root: string,
     private readonly options: WorkerChunkReaderOptions = {},
   ) {
     this.concurrency = options.concurrency ?? 8 * this.workerCount();
+    this.maxLargeFiles = Math.max(1, options.maxLargeFiles ?? 2 * this.workerCount());
   }
 
   private workerCount(): number {
@@ -133,6 +145,19 @@ export class WorkerChunkReader implements FileChunkReader {
       yield* this.options.fallback.read(rel, sizeHint, params);
       return;
     }
+    // Large files hold a read buffer of up to 4 x max chunk size plus 2 x window chunks each: bound
+    // how many are read at once, or a tree of big files would hold all of them in memory.
+    const large = sizeHint > params.maxSize;
+    if (large) {
+      if (this.largeFiles >= this.maxLargeFiles) {
+        await new Promise<void>((resolve) => this.largeWaiters.push(resolve));
+      } else this.largeFiles++;
+      this.peakLargeFiles = Math.max(this.peakLargeFiles, this.largeFiles);
+      if (this.failure || this.closing) {
+        this.releaseLarge();
+        throw this.failure ?? new ReaderFailure('chunk reader is closed');
+      }
+    }
     const slot = (ready.length > 0 ? ready : this.slots).reduce((a, b) =>
       b.pendingBytes < a.pendingBytes || (b.pendingBytes === a.pendingBytes && b.pending < a.pending) ? b : a,
     );
@@ -161,7 +186,15 @@ export class WorkerChunkReader implements FileChunkReader {
     } finally {
       if (!request.done && !this.failure) this.send(slot, { t: 'cancel', req });
       this.finish(req, request);
+      if (large) this.releaseLarge();
     }
+  }
+
+  /** Hands a large-file slot to the next waiting reader, or frees it. */
+  private releaseLarge(): void {
+    const next = this.largeWaiters.shift();
+    if (next) next();
+    else this.largeFiles--;
   }
 
   /** Stops the workers; reads still running fail with {@link ReaderFailure}. */

@@ -1,3 +1,4 @@
+import { compressBlob } from './codec';
 import { type BlobEntry, type BlobType, KEYS, type PackEntry, packBytes, sha256Async } from './format';
 import type { Repository } from './repository';
 
@@ -45,10 +46,8 @@ export class PackWriter {
 
   /** Compresses and queues a claimed blob; stores it raw when compression does not help. */
   async add(id: string, type: BlobType, raw: Uint8Array): Promise<void> {
-    const codec = this.repo.codecs.write;
-    const data = await codec.compress(raw);
-    if (data.length >= raw.length) await this.addCompressed(id, type, 'none', raw, raw.length);
-    else await this.addCompressed(id, type, codec.name, data, raw.length);
+    const stored = await compressBlob(this.repo.codecs.write, raw);
+    await this.addCompressed(id, type, stored.codec, stored.data, raw.length);
   }
 
   /**
