@@ -4,8 +4,10 @@ import * as path from 'node:path';
 import { NodeRestoreTarget, NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
 import { Prng } from '../../lambdas/adapters/sim/prng';
 import { backupRuntimeSchema } from '../../lambdas/config/backup-runtime';
-import { Repository } from '../../lambdas/core/snapshot/repository';
+import { isKmsEncryption } from '../../lambdas/core/snapshot/crypto';
+import { Repository, RepositoryError } from '../../lambdas/core/snapshot/repository';
 import { runRestore } from '../../lambdas/core/snapshot/restore';
+import type { KeyManagement } from '../../lambdas/ports/key-management';
 import { type Log, RecordingLog } from '../../lambdas/ports/log';
 import type { MetricSink } from '../../lambdas/ports/metrics';
 import type { ObjectStore } from '../../lambdas/ports/object-store';
@@ -14,7 +16,7 @@ import {
   createVolumeBackupHandler,
   type VolumeBackupResult,
 } from '../../lambdas/volume-backup/function';
-import { cliCodecs, storeFor } from '../backup/repo-options';
+import { cliCodecs, repoKeys, storeFor } from '../backup/repo-options';
 
 /** Time an invocation gets in the drill: the stack's function timeout (15 minutes, Lambda's maximum). */
 export const DRILL_BACKUP_TIMEOUT_MS = 900_000;
@@ -22,6 +24,26 @@ export const DRILL_BACKUP_TIMEOUT_MS = 900_000;
 /** The Lambda context the drill hands the backup function (a fresh invocation's remaining time). */
 export function backupContext(): { getRemainingTimeInMillis(): number } {
   return { getRemainingTimeInMillis: () => DRILL_BACKUP_TIMEOUT_MS };
+}
+
+/**
+ * The store of a user's `--repo`, checked for what the Lambda's handler can open: unencrypted or
+ * keyed by KMS (the deployed function has no passphrase, so the drill, which runs that handler,
+ * has none either). Throws a clear error for a passphrase repository instead of the handler's
+ * "give its passphrase".
+ */
+export async function drillRepoStore(url: string, endpoint: string | undefined): Promise<ObjectStore> {
+  const store = await storeFor(url, endpoint);
+  const config = await Repository.readConfig(store).catch((error: unknown) => {
+    if (error instanceof RepositoryError) return undefined; // none yet: the handler creates it
+    throw error;
+  });
+  const encryption = config?.encryption;
+  if (encryption && !isKmsEncryption(encryption))
+    throw new Error(
+      `${url} is encrypted with a passphrase: the drill runs the backup Lambda's handler, which opens only unencrypted repositories and ones keyed by KMS (bulkhead init --kms-key); give another --repo`,
+    );
+  return store;
 }
 
 /**
@@ -38,6 +60,8 @@ export function drillBackupHandler(opts: {
   readonly metrics: MetricSink;
   /** @default a RecordingLog nobody reads */
   readonly log?: Log;
+  /** KMS, for a `--repo` keyed by a KMS data key (as the deployed handler has). @default none */
+  readonly kms?: KeyManagement;
 }): (event: unknown, context?: BackupContext) => Promise<VolumeBackupResult> {
   const { scratch } = opts;
   return createVolumeBackupHandler({
@@ -47,6 +71,7 @@ export function drillBackupHandler(opts: {
     clock: { nowMs: opts.nowMs },
     log: opts.log ?? new RecordingLog(),
     metrics: opts.metrics,
+    ...(opts.kms ? { kms: opts.kms } : {}),
     config: backupRuntimeSchema.parse({
       bucket: 'drill-local',
       prefix: '',
@@ -155,10 +180,11 @@ export class VolumeUnderTest {
     if (mode === 'baseline') return { actor: 'drill', summary: 'plain ECS takes no backup of the volume' };
     const handler = drillBackupHandler({
       volumeDir: this.dir,
-      store: await storeFor(this.repoUrl(), this.endpoint),
+      store: this.repo ? await drillRepoStore(this.repo, this.endpoint) : await storeFor(this.repoDir),
       scratch: path.join(path.dirname(this.dir), 'restore-drill'),
       nowMs,
       metrics,
+      ...(this.repo ? { kms: repoKeys().kms } : {}),
     });
     const event = {
       version: '0',
@@ -215,7 +241,11 @@ export class VolumeUnderTest {
       this.note = `${rel} not restored: no snapshot was taken before the deletion`;
       return { actor: 'drill', restored: false, summary: this.note };
     }
-    const repo = await Repository.open(await storeFor(this.repoUrl(), this.endpoint), cliCodecs());
+    const repo = await Repository.open(
+      await storeFor(this.repoUrl(), this.endpoint),
+      cliCodecs(),
+      this.repo ? { kms: repoKeys().kms } : {},
+    );
     // By ID, not 'latest': every drill starts at the same simulated instant, so an --repo that already
     // holds an earlier drill's snapshot has two with the same time, and 'latest' may pick the other.
     const snap = await repo.findSnapshot(this.snapshotId);
