@@ -89,6 +89,14 @@ const PROBER_TIMEOUT = Duration.seconds(75);
  * rules, a one-minute schedule, dead-letter queues with depth alarms, and IAM scoped to this
  * cluster's services, this listener and the state bucket's prefixes.
  */
+/**
+ * A metric-math divisor that is never below 1: `IF(x > 1, x, 1)`, for a count that may be 0 (no
+ * requests, no probes). IF takes a series and a scalar, which an array function may not.
+ */
+function atLeastOne(x: string): string {
+  return `IF(${x} > 1, ${x}, 1)`;
+}
+
 export class Failover extends Construct {
   /** The zone-shifter function. */
   readonly zoneShifter: BulkheadFunction;
@@ -432,7 +440,7 @@ export class Failover extends Construct {
         period: Duration.seconds(d.periodSeconds),
         expression: [
           `IF(((FILL(req, 0) >= ${d.minRequests}) AND (`,
-          `((FILL(f, 0) / MAX([FILL(req, 0), 1]) >= ${d.faultRateThreshold}) AND (FILL(f, 0) / MAX([FILL(flb, 0), 1]) >= ${d.faultShareFactor} * FILL(req, 0) / MAX([FILL(reqlb, 0), 1])))`,
+          `((FILL(f, 0) / ${atLeastOne('FILL(req, 0)')} >= ${d.faultRateThreshold}) AND (FILL(f, 0) / ${atLeastOne('FILL(flb, 0)')} >= ${d.faultShareFactor} * FILL(req, 0) / ${atLeastOne('FILL(reqlb, 0)')}))`,
           ` OR ((FILL(lat, 0) * 1000 >= ${d.latencyThresholdMs}) AND (FILL(lat, 0) >= ${d.latencyOutlierFactor} * FILL(latlb, 0)))`,
           `) AND (MAX([FILL(unh, 0), FILL(pft, 0)]) >= ${albNeeded}))`,
           // Lost capacity: no healthy target left (requests then fail at the ALB, with no
@@ -456,8 +464,8 @@ export class Failover extends Construct {
       // other AZs (share-style, which metric math can express; "the others" are the whole load
       // balancer's probes minus this AZ's, so the alarm has 7 metrics whatever the AZ count, under
       // CloudWatch's 10); and more than one target affected.
-      const othersProbes = 'MAX([FILL(pca, 0) - FILL(pc, 0), 1])';
-      const failure = '(100 * FILL(pf, 0) / MAX([FILL(pc, 0), 1]))';
+      const othersProbes = atLeastOne('(FILL(pca, 0) - FILL(pc, 0))');
+      const failure = `(100 * FILL(pf, 0) / ${atLeastOne('FILL(pc, 0)')})`;
       const otherFailure = `(100 * (FILL(pfa, 0) - FILL(pf, 0)) / ${othersProbes})`;
       const otherLatency = `((FILL(lata, 0) * FILL(pca, 0) - FILL(lat, 0) * FILL(pc, 0)) / ${othersProbes})`;
       const probeExpression = new cloudwatch.MathExpression({
