@@ -25,8 +25,10 @@ export interface WorkerChunkReaderOptions {
    */
   readonly window?: number;
   /**
-   * Files the backup keeps in flight, so each worker has a queue while the main thread packs.
-   * @default 8 per worker
+   * Files the backup keeps in flight. A small file's round trip includes a thread-pool hop for its
+   * compression, so each worker needs a deep queue: 8 per worker left node_modules ~10% slower than
+   * 32 (medians of 4 alternating in-process runs: 3.6 s vs 3.3 s, load average ~4).
+   * @default 32 per worker
    */
   readonly concurrency?: number;
   /**
@@ -103,7 +105,7 @@ export class WorkerChunkReader implements FileChunkReader {
     readonly root: string,
     private readonly options: WorkerChunkReaderOptions = {},
   ) {
-    this.concurrency = options.concurrency ?? 8 * this.workerCount();
+    this.concurrency = options.concurrency ?? 32 * this.workerCount();
     this.maxLargeFiles = Math.max(1, options.maxLargeFiles ?? 2 * this.workerCount());
   }
 
