@@ -77,7 +77,10 @@ function periodValue(
  * The per-AZ impairment alarms exactly as lib/failover.ts defines them (metric math, M of N, missing
  * data not breaching): an ALB alarm on the detection period and a prober alarm on 10-s periods.
  */
-export function impairmentAlarms(ctx: DrillContext, config: FailoverRuntimeConfig): SimAlarmDefinition[] {
+export function impairmentAlarms(
+  ctx: Pick<DrillContext, 'scenario'>,
+  config: FailoverRuntimeConfig,
+): SimAlarmDefinition[] {
   const d = config.policy.detection;
   const lb = loadBalancerDimension(config.listenerArn);
   const alarms: SimAlarmDefinition[] = [];
