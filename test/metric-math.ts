@@ -156,19 +156,19 @@ class Parser {
   }
 
   private additive(): MetricMathNode {
-    let left = this.multiplicative();
-    for (let t = this.peek(); t?.type === 'op' && (t.text === '+' || t.text === '-'); t = this.peek()) {
-      this.i++;
-      left = { kind: 'binary', op: t.text as Arithmetic, left, right: this.multiplicative() };
-    }
-    return left;
+    return this.leftAssociative(['+', '-'], () => this.multiplicative());
   }
 
   private multiplicative(): MetricMathNode {
-    let left = this.unary();
-    for (let t = this.peek(); t?.type === 'op' && (t.text === '*' || t.text === '/'); t = this.peek()) {
+    return this.leftAssociative(['*', '/'], () => this.unary());
+  }
+
+  /** `a op b op c` as `(a op b) op c`, for one precedence level of arithmetic. */
+  private leftAssociative(ops: readonly Arithmetic[], operand: () => MetricMathNode): MetricMathNode {
+    let left = operand();
+    for (let t = this.peek(); t?.type === 'op' && ops.includes(t.text as Arithmetic); t = this.peek()) {
       this.i++;
-      left = { kind: 'binary', op: t.text as Arithmetic, left, right: this.unary() };
+      left = { kind: 'binary', op: t.text as Arithmetic, left, right: operand() };
     }
     return left;
   }
