@@ -75,3 +75,21 @@ export async function startFakeKms(kms: MemoryKeyManagement): Promise<FakeKmsEnd
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * The environment that points the real `bulkhead` bin at the fake: AWS SDK endpoint and dummy
+ * credentials (no metadata service, no real AWS), and no repository, passphrase or key of the
+ * caller's own leaking in.
+ */
+export function cliEnvForFakeKms(endpoint: FakeKmsEndpoint): Record<string, string> {
+  return {
+    BULKHEAD_REPO: '',
+    BULKHEAD_PASSWORD: '',
+    BULKHEAD_KMS_KEY: '',
+    AWS_ENDPOINT_URL_KMS: endpoint.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { MemoryKeyManagement } from '../../lambdas/adapters/memory/memory-key-management';
-import { type FakeKmsEndpoint, startFakeKms } from '../kms-http-fake';
+import { cliEnvForFakeKms, type FakeKmsEndpoint, startFakeKms } from '../kms-http-fake';
 import { runBulkhead } from '../run-bulkhead';
 import { expectSameTree } from './helpers';
 
@@ -14,20 +14,7 @@ const arn = kms.createKey('alias/bulkhead-backup');
 
 /** The real bin, with AWS pointed at the loopback KMS fake (no metadata service, no real AWS). */
 function cli(env: Record<string, string>, ...args: string[]) {
-  return runBulkhead(
-    {
-      BULKHEAD_REPO: '',
-      BULKHEAD_PASSWORD: '',
-      BULKHEAD_KMS_KEY: '',
-      AWS_ENDPOINT_URL_KMS: endpoint.url,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      ...env,
-    },
-    ...args,
-  );
+  return runBulkhead({ ...cliEnvForFakeKms(endpoint), ...env }, ...args);
 }
 
 async function listTree(dir: string): Promise<string[]> {
