@@ -656,6 +656,22 @@ describe('zone-shifter decide: every branch', () => {
   });
 });
 
+describe('zone-shifter decide: which moves are exempt from the cooldown', () => {
+  const b = AZS[1];
+  test.each([
+    ['a reduced shift of a, taken fully out', evacuated(a, { keepPercent: 50 }), a, undefined, true],
+    ['a ramp of a that relapses, taken fully out', restoring(a, 0, MIN), a, undefined, true],
+    ['a reduced shift of a, then b evacuated', evacuated(a, { keepPercent: 50 }), b, undefined, false],
+    ['a ramp of a, then b evacuated', restoring(a, 0, MIN), b, undefined, false],
+    ['a full evacuation of a, evacuated again', evacuated(a), a, undefined, false],
+    ['a reduced shift of a, reduced again', evacuated(a, { keepPercent: 50 }), a, 25, false],
+    ['a ramp of a, reduced instead of out', restoring(a, 0, MIN), a, 50, false],
+    ['steady, a evacuated', INITIAL_SHIFT, a, undefined, false],
+  ] as const)('GIVEN %s WHEN checked THEN exempt=%s', (_name, shift, az, keepPercent, exempt) => {
+    expect(isEscalation(shift, az, keepPercent)).toBe(exempt);
+  });
+});
+
 describe('zone-shifter decide: a held shift converges on its scale-ups', () => {
   const b = AZS[1];
   const c = AZS[2];
