@@ -1,9 +1,8 @@
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FAILOVER_RETRY, SDK_CONFIG } from '../adapters/aws/failover-runtime';
-import { HighResolutionEmfSink } from '../adapters/aws/high-resolution-emf-sink';
 import { AwsLoadBalancer } from '../adapters/aws/load-balancer';
 import { createS3Client, S3ObjectStore } from '../adapters/aws/s3-object-store';
-import { powertoolsLog } from '../adapters/aws/telemetry';
+import { EmfMetricSink, metrics, powertoolsLog } from '../adapters/aws/telemetry';
 import { NodeHttpProbe } from '../adapters/node/http-probe';
 import { readFailoverEnv } from '../config/failover-runtime';
 import { systemClock } from '../ports/clock';
@@ -17,7 +16,7 @@ const { config, stateBucket } = readFailoverEnv(process.env);
 export const handler = createZonalProberHandler({
   loadBalancer: new AwsLoadBalancer(new ElasticLoadBalancingV2Client(SDK_CONFIG), FAILOVER_RETRY),
   probe: new NodeHttpProbe(),
-  metrics: new HighResolutionEmfSink(),
+  metrics: new EmfMetricSink(metrics, 'high'),
   store: new S3ObjectStore({ client: createS3Client(), bucket: stateBucket }),
   clock: systemClock,
   sleep: realSleep,

@@ -1,5 +1,5 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { HighResolutionEmfSink } from '../../lambdas/adapters/aws/high-resolution-emf-sink';
+import { EmfMetricSink } from '../../lambdas/adapters/aws/telemetry';
 import { AVAILABILITY_CONFIG_ENV } from '../../lambdas/config/availability-runtime';
 import {
   PROBE_NAMESPACE,
@@ -30,7 +30,7 @@ function emfLine(
   });
   const warn = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
-    new HighResolutionEmfSink(new Metrics({ namespace: PROBE_NAMESPACE, serviceName: service })).put(
+    new EmfMetricSink(new Metrics({ namespace: PROBE_NAMESPACE, serviceName: service }), 'high').put(
       'ProbeCount',
       3,
       'Count',

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit as PowertoolsUnit } from '@aws-lambda-powertools/metrics';
+import { MetricResolution, Metrics, MetricUnit as PowertoolsUnit } from '@aws-lambda-powertools/metrics';
 import type { Log } from '../../ports/log';
 import type { MetricSink, MetricUnit } from '../../ports/metrics';
 
@@ -36,16 +36,27 @@ export const POWERTOOLS_UNITS: Readonly<
 
 /**
  * A {@link MetricSink} over Powertools Metrics. EMF takes one dimension set per flush, so a put
- * with its own dimensions is written as a single-metric EMF line right away.
+ * with its own dimensions is written as a single-metric EMF line right away. With `'high'`
+ * resolution (EMF StorageResolution 1, as the prober needs for 10-second alarm periods) every put
+ * is its own line.
  */
 export class EmfMetricSink implements MetricSink {
-  constructor(private readonly target: Metrics = metrics) {}
+  constructor(
+    private readonly target: Metrics = metrics,
+    private readonly resolution: 'standard' | 'high' = 'standard',
+  ) {}
 
   put(name: string, value: number, unit: MetricUnit, dimensions?: Readonly<Record<string, string>>): void {
-    if (dimensions && Object.keys(dimensions).length > 0) {
+    const high = this.resolution === 'high';
+    if (high || (dimensions && Object.keys(dimensions).length > 0)) {
       const single = this.target.singleMetric();
-      for (const [key, dimValue] of Object.entries(dimensions)) single.addDimension(key, dimValue);
-      single.addMetric(name, POWERTOOLS_UNITS[unit], value);
+      for (const [key, dimValue] of Object.entries(dimensions ?? {})) single.addDimension(key, dimValue);
+      single.addMetric(
+        name,
+        POWERTOOLS_UNITS[unit],
+        value,
+        high ? MetricResolution.High : MetricResolution.Standard,
+      );
       return;
     }
     this.target.addMetric(name, POWERTOOLS_UNITS[unit], value);
