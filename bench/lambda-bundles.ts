@@ -33,6 +33,7 @@ import { assessAzs, type PeriodSamples } from '../lambdas/core/detection';
 import { decide as decideTasks } from '../lambdas/task-replacer/decide';
 import { decide, expectedWeights } from '../lambdas/zone-shifter/decide';
 import { INITIAL_SHIFT } from '../lambdas/zone-shifter/shift-state';
+import { LAMBDA_BUNDLE_SETTINGS } from '../lib/lambda-bundle-settings';
 
 const USAGE = `Usage: npx tsx bench/lambda-bundles.ts [--runs N]
 
@@ -110,10 +111,9 @@ async function bundle(name: string, entry: string): Promise<Built> {
   const { metafile } = await esbuild.build({
     entryPoints: [entry],
     outfile,
+    ...LAMBDA_BUNDLE_SETTINGS,
     bundle: true,
-    minify: true,
     platform: 'node',
-    target: 'node22',
     format: 'cjs',
     sourcemap: true,
     sourcesContent: false,

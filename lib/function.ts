@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { LAMBDA_BUNDLE_SETTINGS } from './lambda-bundle-settings';
 
 /** Props for {@link BulkheadFunction}: everything NodejsFunction takes, less what is fixed here. */
 export interface BulkheadFunctionProps
@@ -40,10 +41,9 @@ export class BulkheadFunction extends nodejs.NodejsFunction {
       architecture: lambda.Architecture.ARM_64,
       logGroup,
       bundling: {
-        minify: true,
+        ...LAMBDA_BUNDLE_SETTINGS,
         sourceMap: true,
         sourcesContent: false,
-        target: 'node22',
         externalModules: [],
         // Source maps are loaded only when enabled, so cold starts don't pay for them by default.
       },

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
+import { LAMBDA_BUNDLE_SETTINGS } from '../lib/lambda-bundle-settings';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -23,16 +24,15 @@ export interface LambdaBundle {
   readonly metafile: esbuild.Metafile;
 }
 
-/** Bundles `lambdas/<functionDir>/handler.ts` with lib/function.ts's esbuild settings, in memory. */
+/** Bundles `lambdas/<functionDir>/handler.ts` with the deployed esbuild settings, in memory. */
 export async function bundleLambda(functionDir: string): Promise<LambdaBundle> {
   const result = await esbuild.build({
     entryPoints: [path.join(ROOT, 'lambdas', functionDir, 'handler.ts')],
     absWorkingDir: ROOT,
+    ...LAMBDA_BUNDLE_SETTINGS,
     bundle: true,
     platform: 'node',
-    target: 'node22',
     format: 'cjs',
-    minify: true,
     write: false,
     metafile: true,
     logLevel: 'silent',
