@@ -1,4 +1,5 @@
 import { AUDIT_PREFIX, type AuditAction, type AuditRecord, auditKey } from '../core/audit-record';
+import { looseEventId } from '../core/failover-events';
 import { type DecisionMarker, eventMarkerKey, fnv1a64, mayActOn } from '../core/idempotency';
 import { PAUSE_KEY, type PauseState, parsePauseState } from '../core/pause';
 import type { Log } from '../ports/log';
@@ -276,4 +277,21 @@ export function recorderFor(target: RecordTarget) {
     reason: string,
     extra?: Parameters<typeof recordDecision>[5],
   ): Promise<RecordedRun> => recordDecision(target, eventId, nowMs, decision, reason, extra);
+}
+
+/**
+ * The shells' last resort for a run that threw: logs, counts (`RunFailures`) and records it, no
+ * action; the next scheduled run starts afresh instead of a crash loop of retries.
+ */
+export function recordRunFailure(
+  target: RecordTarget,
+  event: unknown,
+  error: unknown,
+  nowMs: number,
+): Promise<RecordedRun> {
+  const eventId = looseEventId(event) ?? `failed-${nowMs}`;
+  const reason = `run failed, no further action: ${errorText(error)}`;
+  target.log.error(reason, { eventId });
+  target.metrics.put('RunFailures', 1, 'Count', { Function: target.fn });
+  return recordDecision(target, eventId, nowMs, 'none', reason);
 }

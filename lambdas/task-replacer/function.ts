@@ -22,6 +22,7 @@ import {
   readPause,
   readRecentAudit,
   recorderFor,
+  recordRunFailure,
 } from '../shell/failover-io';
 import { decide, type KnownGood, type TaskReplacerCell, type TaskReplacerDecision } from './decide';
 
@@ -71,7 +72,8 @@ export function createTaskReplacerHandler(deps: TaskReplacerDeps) {
   const { config, log, store, clock, ecs } = deps;
   const policy = config.policy;
 
-  const record = recorderFor({ store, log, metrics: deps.metrics, fn: TASK_REPLACER, dryRun: policy.dryRun });
+  const recordTarget = { store, log, metrics: deps.metrics, fn: TASK_REPLACER, dryRun: policy.dryRun };
+  const record = recorderFor(recordTarget);
 
   async function describeAll(arns: readonly string[]): Promise<EcsTask[]> {
     return arns.length ? ecs.describeTasks(config.clusterName, arns) : [];
@@ -249,18 +251,9 @@ export function createTaskReplacerHandler(deps: TaskReplacerDeps) {
     try {
       return await handle(event);
     } catch (error) {
-      return failed(event, error);
+      return recordRunFailure(recordTarget, event, error, clock.nowMs());
     }
   };
-
-  async function failed(event: unknown, error: unknown): Promise<TaskReplacerResult> {
-    const nowMs = clock.nowMs();
-    const eventId = looseEventId(event) ?? `failed-${nowMs}`;
-    const reason = `run failed, no further action: ${errorText(error)}`;
-    log.error(reason, { eventId });
-    deps.metrics.put('RunFailures', 1, 'Count', { Function: TASK_REPLACER });
-    return record(eventId, nowMs, 'none', reason);
-  }
 
   async function handle(event: unknown): Promise<TaskReplacerResult> {
     const nowMs = clock.nowMs();

@@ -26,6 +26,7 @@ import {
   type RecordedRun,
   readPause,
   recorderFor,
+  recordRunFailure,
 } from '../shell/failover-io';
 import {
   type CellTargets,
@@ -76,7 +77,8 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
   const { config, log, store, clock } = deps;
   const policy = config.policy;
 
-  const record = recorderFor({ store, log, metrics: deps.metrics, fn: ZONE_SHIFTER, dryRun: policy.dryRun });
+  const recordTarget = { store, log, metrics: deps.metrics, fn: ZONE_SHIFTER, dryRun: policy.dryRun };
+  const record = recorderFor(recordTarget);
 
   async function gatherHealth(nowMs: number): Promise<Record<string, AzHealth>> {
     const d = policy.detection;
@@ -216,7 +218,7 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
     try {
       return await handle(event, context);
     } catch (error) {
-      return failed(event, error);
+      return recordRunFailure(recordTarget, event, error, clock.nowMs());
     }
   };
 
@@ -274,15 +276,6 @@ export function createZoneShifterHandler(deps: ZoneShifterDeps) {
         log.warn('run lease not released; it expires by TTL', { error: errorText(error) });
       }
     }
-  }
-
-  async function failed(event: unknown, error: unknown): Promise<ZoneShifterResult> {
-    const nowMs = clock.nowMs();
-    const eventId = looseEventId(event) ?? `failed-${nowMs}`;
-    const reason = `run failed, no further action: ${errorText(error)}`;
-    log.error(reason, { eventId });
-    deps.metrics.put('RunFailures', 1, 'Count', { Function: ZONE_SHIFTER });
-    return record(eventId, nowMs, 'none', reason);
   }
 
   async function runLeased(
