@@ -78,7 +78,8 @@ export function chiSquared2x2(a: number, b: number, c: number, d: number): numbe
   return (n * diff * diff) / denominator;
 }
 
-function median(values: readonly number[]): number | undefined {
+/** The median of `values`; undefined when there are none. */
+export function median(values: readonly number[]): number | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((x, y) => x - y);
   const mid = Math.floor(sorted.length / 2);

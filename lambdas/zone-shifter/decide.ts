@@ -1,4 +1,4 @@
-import type { AzHealth } from '../core/detection';
+import { type AzHealth, median } from '../core/detection';
 import type { FailoverPolicy } from '../core/failover-policy';
 import {
   absorbingDesiredCounts,
@@ -163,17 +163,16 @@ export function degradedPercent(
 ): number | undefined {
   const t = cell.targets;
   if (t === undefined || t.initial > 0 || t.healthy === 0 || t.healthy >= cell.desiredCount) return undefined;
-  const others = cells
-    .filter((c) => c.az !== cell.az && c.targets !== undefined)
-    .map((c) => c.targets!.healthy)
-    .sort((x, y) => x - y);
-  if (others.length === 0) return undefined;
-  const median =
-    others.length % 2
-      ? others[(others.length - 1) / 2]
-      : (others[others.length / 2 - 1] + others[others.length / 2]) / 2;
-  if (median <= 0 || t.healthy > policy.detection.capacityLossFraction * median) return undefined;
-  return Math.max(1, Math.min(99, Math.floor((100 * t.healthy) / median)));
+  const othersMedian = median(
+    cells.filter((c) => c.az !== cell.az && c.targets !== undefined).map((c) => c.targets!.healthy),
+  );
+  if (
+    othersMedian === undefined ||
+    othersMedian <= 0 ||
+    t.healthy > policy.detection.capacityLossFraction * othersMedian
+  )
+    return undefined;
+  return Math.max(1, Math.min(99, Math.floor((100 * t.healthy) / othersMedian)));
 }
 
 /** Still short of its own desired count with no target starting (a reduced shift is kept). */
