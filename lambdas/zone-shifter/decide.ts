@@ -329,45 +329,51 @@ function restoreStep(
   return { kind: 'restore', az: shift.az, step, percent, weights, scaleDowns, reason, next };
 }
 
+/** Several AZs in the same trouble: a regional event, so tell a human and do not act. */
+function regionalAlert(cells: readonly ZoneShifterCell[], what: string, action: string): AlertOnlyDecision {
+  const azs = cells.map((c) => c.az);
+  return {
+    kind: 'alert-only',
+    azs,
+    reason: `${azs.length} AZs ${what} (${azs.join(', ')}): regional event, not ${action}`,
+  };
+}
+
 function decideSteady(input: ZoneShifterInput): ZoneShifterDecision {
   const impaired = input.cells.filter(looksBad);
-  if (impaired.length > 1) {
-    return {
-      kind: 'alert-only',
-      azs: impaired.map((c) => c.az),
-      reason: `${impaired.length} AZs look impaired (${impaired.map((c) => c.az).join(', ')}): regional event, not evacuating`,
-    };
+  if (impaired.length > 1) return regionalAlert(impaired, 'look impaired', 'evacuating');
+  if (impaired.length === 1) {
+    const target = impaired[0];
+    return tryEvacuate(input, target, `${target.az} impaired: ${badWhy(target)}`);
   }
-  if (impaired.length === 0) {
-    const degraded = input.cells.filter((c) => degradedPercent(c, input.cells, input.policy) !== undefined);
-    if (degraded.length > 1) {
-      return {
-        kind: 'alert-only',
-        azs: degraded.map((c) => c.az),
-        reason: `${degraded.length} AZs lost capacity (${degraded.map((c) => c.az).join(', ')}): regional event, not shifting`,
-      };
-    }
-    if (degraded.length === 1) {
-      const target = degraded[0];
-      const keep = degradedPercent(target, input.cells, input.policy)!;
-      return tryEvacuate(
-        input,
-        target,
-        `${target.az} lost capacity: ${target.targets?.healthy} healthy targets of ${target.desiredCount} desired; weight reduced to ${keep}% (its healthy share) and the other cells scaled up`,
-        undefined,
-        keep,
-      );
-    }
-    const unknown = input.cells.filter((c) => statusOf(c) === 'unknown').map((c) => c.az);
-    return {
-      kind: 'none',
-      reason: unknown.length
-        ? `no AZ impaired; missing data for ${unknown.join(', ')}`
-        : `all ${input.cells.length} AZs healthy`,
-    };
+  const degraded = input.cells.flatMap((cell) => {
+    const keep = degradedPercent(cell, input.cells, input.policy);
+    return keep === undefined ? [] : [{ cell, keep }];
+  });
+  if (degraded.length > 1) {
+    return regionalAlert(
+      degraded.map((d) => d.cell),
+      'lost capacity',
+      'shifting',
+    );
   }
-  const target = impaired[0];
-  return tryEvacuate(input, target, `${target.az} impaired: ${badWhy(target)}`);
+  if (degraded.length === 1) {
+    const { cell: target, keep } = degraded[0];
+    return tryEvacuate(
+      input,
+      target,
+      `${target.az} lost capacity: ${target.targets?.healthy} healthy targets of ${target.desiredCount} desired; weight reduced to ${keep}% (its healthy share) and the other cells scaled up`,
+      undefined,
+      keep,
+    );
+  }
+  const unknown = input.cells.filter((c) => statusOf(c) === 'unknown').map((c) => c.az);
+  return {
+    kind: 'none',
+    reason: unknown.length
+      ? `no AZ impaired; missing data for ${unknown.join(', ')}`
+      : `all ${input.cells.length} AZs healthy`,
+  };
 }
 
 /** The shifted AZ left the stack: nothing to restore; back to steady without an action. */
