@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { SourceFile, SourceTree } from '../../ports/file-tree';
 import { type ChunkerParams, chunkerMasks, cutPoint } from './chunker';
+import { sha256 } from './format';
 
 /** A content-defined chunk of a file and its ID (SHA-256, hex). */
 export interface HashedChunk {
@@ -40,11 +40,6 @@ export interface FileChunkReader {
 /** The reader itself failed (not one file): the backup must fail rather than skip every file. */
 export class ReaderFailure extends Error {
   override readonly name = 'ReaderFailure';
-}
-
-/** SHA-256 of a chunk, hex: the chunk's ID. */
-export function chunkId(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /**
@@ -87,7 +82,7 @@ export async function* streamChunks(
     const data = new Uint8Array(len);
     data.set(buf.subarray(start, start + len));
     start += len;
-    yield { id: chunkId(data), data, rawLength: len };
+    yield { id: sha256(data), data, rawLength: len };
   }
 }
 
@@ -98,7 +93,7 @@ export function bufferChunks(data: Uint8Array, params: ChunkerParams): HashedChu
   for (let at = 0; at < data.length; ) {
     const len = cutPoint(data, at, data.length, params, masks);
     const chunk = data.subarray(at, at + len);
-    out.push({ id: chunkId(chunk), data: chunk, rawLength: len });
+    out.push({ id: sha256(chunk), data: chunk, rawLength: len });
     at += len;
   }
   return out;
