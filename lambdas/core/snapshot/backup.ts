@@ -1,6 +1,7 @@
 import type { SourceStat, SourceTree } from '../../ports/file-tree';
+import { TREE_CHUNKER } from './chunker';
 import { InFlight, Semaphore } from './concurrency';
-import { type FileChunkReader, ReaderFailure, sourceChunkReader } from './file-chunks';
+import { bufferChunks, type FileChunkReader, ReaderFailure, sourceChunkReader } from './file-chunks';
 import {
   type BackupStats,
   type Checkpoint,
@@ -9,12 +10,11 @@ import {
   KEYS,
   type SkippedEntry,
   type SnapshotManifest,
-  sha256,
   sourceKey,
   type TreeNode,
 } from './format';
 import { PackWriter } from './pack-writer';
-import { type Repository, treeChunks } from './repository';
+import type { Repository } from './repository';
 
 /** Options of {@link runBackup}. */
 export interface BackupOptions {
@@ -253,10 +253,10 @@ export async function runBackup(
   await adds.drain();
   // Tree blobs, then packs → index; the snapshot (or checkpoint) only after the index is written.
   const treeIds: string[] = [];
-  for (const part of treeChunks(encodeTree(nodes))) {
-    const id = sha256(part);
-    treeIds.push(id);
-    if (writer.claim(id)) await writer.add(id, 'tree', part.slice());
+  // Small CDC chunks (TREE_CHUNKER), so unchanged stretches of the tree dedupe across snapshots.
+  for (const part of bufferChunks(encodeTree(nodes), TREE_CHUNKER)) {
+    treeIds.push(part.id);
+    if (writer.claim(part.id)) await writer.add(part.id, 'tree', part.data.slice());
   }
   await writer.writeIndex();
 

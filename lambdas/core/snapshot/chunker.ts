@@ -96,7 +96,7 @@ export function cutPoint(
   return n;
 }
 
-/** Cuts a whole in-memory buffer into chunk lengths (tests, trees). */
+/** Cuts a whole in-memory buffer into chunk lengths (tests; `bufferChunks` cuts and hashes). */
 export function chunkLengths(data: Uint8Array, p: ChunkerParams): number[] {
   const masks = chunkerMasks(p);
   const out: number[] = [];

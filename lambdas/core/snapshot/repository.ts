@@ -1,6 +1,6 @@
 import { type KeyManagement, KeyManagementError } from '../../ports/key-management';
 import { type ObjectStore, PreconditionFailedError } from '../../ports/object-store';
-import { chunkLengths, DATA_CHUNKER, TREE_CHUNKER } from './chunker';
+import { DATA_CHUNKER } from './chunker';
 import { type CodecSet, NONE_CODEC } from './codec';
 import {
   DecryptionError,
@@ -425,17 +425,6 @@ function checkKmsKey(encryption: EncryptionConfig | undefined, asked: string): v
   if (!isAlias && asked !== arn && !arn.endsWith(`:key/${asked}`)) {
     throw new RepositoryError(`the repository is keyed by KMS key ${arn}, not ${asked}`);
   }
-}
-
-/** Cuts a tree stream into tree blobs (small CDC chunks so unchanged stretches dedupe across snapshots). */
-export function treeChunks(stream: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let at = 0;
-  for (const len of chunkLengths(stream, TREE_CHUNKER)) {
-    out.push(stream.subarray(at, at + len));
-    at += len;
-  }
-  return out;
 }
 
 /** Maps with at most `limit` calls in flight, keeping order. */
