@@ -181,6 +181,16 @@ export type HeaderRow = [
   rawLength: number,
 ];
 
+/** A blob entry as a {@link HeaderRow}. */
+function toRow(e: BlobEntry): HeaderRow {
+  return [e.id, e.type, e.codec, e.offset, e.length, e.rawLength];
+}
+
+/** A {@link HeaderRow} as a blob entry. */
+function fromRow([id, type, codec, offset, length, rawLength]: HeaderRow): BlobEntry {
+  return { id, type, codec, offset, length, rawLength };
+}
+
 /**
  * Lays out a pack: the stored blobs back to back, the (sealed) JSON header, its length (u32 LE) and
  * the magic. The pack's ID is the SHA-256 of these bytes ({@link encodePack}, or hashed off-thread).
@@ -195,7 +205,7 @@ export function packBytes(
     entries.push({ ...b.entry, offset });
     offset += b.data.length;
   }
-  const rows: HeaderRow[] = entries.map((e) => [e.id, e.type, e.codec, e.offset, e.length, e.rawLength]);
+  const rows = entries.map(toRow);
   const header = sealHeader(enc.encode(JSON.stringify({ v: FORMAT_VERSION, blobs: rows })));
   // Every byte is written below: skip zero-filling a 16 MiB buffer per pack.
   const bytes: Uint8Array = Buffer.allocUnsafeSlow(offset + header.length + 8);
@@ -243,15 +253,7 @@ export function decodePackTail(
   ) as {
     blobs: HeaderRow[];
   };
-  const blobs = header.blobs.map(([bid, type, codec, offset, length, rawLength]) => ({
-    id: bid,
-    type,
-    codec,
-    offset,
-    length,
-    rawLength,
-  }));
-  return { id, size, blobs };
+  return { id, size, blobs: header.blobs.map(fromRow) };
 }
 
 /** The stored shape of an index file: blob rows as arrays, so keys are not repeated per blob. */
@@ -269,7 +271,7 @@ export function compactIndex(file: IndexFile): CompactIndex {
     packs: file.packs.map((p) => ({
       id: p.id,
       size: p.size,
-      blobs: p.blobs.map((e): HeaderRow => [e.id, e.type, e.codec, e.offset, e.length, e.rawLength]),
+      blobs: p.blobs.map(toRow),
     })),
   };
 }
@@ -284,14 +286,7 @@ export function expandIndex(raw: CompactIndex): IndexFile {
     packs: raw.packs.map((p) => ({
       id: p.id,
       size: p.size,
-      blobs: p.blobs.map((row: HeaderRow) => ({
-        id: row[0],
-        type: row[1],
-        codec: row[2],
-        offset: row[3],
-        length: row[4],
-        rawLength: row[5],
-      })),
+      blobs: p.blobs.map(fromRow),
     })),
   };
 }
