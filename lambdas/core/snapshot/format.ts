@@ -193,7 +193,7 @@ function fromRow([id, type, codec, offset, length, rawLength]: HeaderRow): BlobE
 
 /**
  * Lays out a pack: the stored blobs back to back, the (sealed) JSON header, its length (u32 LE) and
- * the magic. The pack's ID is the SHA-256 of these bytes ({@link encodePack}, or hashed off-thread).
+ * the magic. The pack's ID is the SHA-256 of these bytes (the pack writer hashes them off-thread).
  */
 export function packBytes(
   blobs: readonly { entry: Omit<BlobEntry, 'offset'>; data: Uint8Array }[],
@@ -219,18 +219,6 @@ export function packBytes(
   new DataView(bytes.buffer, bytes.byteOffset).setUint32(at, header.length, true);
   bytes.set(PACK_MAGIC, at + 4);
   return { bytes, blobs: entries };
-}
-
-/** Builds a pack from stored blobs; returns its bytes and entry. */
-export function encodePack(
-  blobs: readonly { entry: Omit<BlobEntry, 'offset'>; data: Uint8Array }[],
-  sealHeader: (header: Uint8Array) => Uint8Array = (h) => h,
-): {
-  bytes: Uint8Array;
-  entry: PackEntry;
-} {
-  const { bytes, blobs: entries } = packBytes(blobs, sealHeader);
-  return { bytes, entry: { id: sha256(bytes), size: bytes.length, blobs: entries } };
 }
 
 /** Reads the header from a pack's tail (the last `tail.length` bytes of a pack of `size` bytes). */
