@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { BACKUP_METRICS, type BackupRuntimeConfig } from '../config/backup-runtime';
 import { type BackupResult, runBackup } from '../core/snapshot/backup';
 import type { CodecSet } from '../core/snapshot/codec';
-import { KEYS, sourceKey, type TreeNode } from '../core/snapshot/format';
+import { KEYS, type SnapshotManifest, sourceKey, type TreeNode } from '../core/snapshot/format';
 import { LeaseHeldError, withRepositoryLease } from '../core/snapshot/repo-lease';
-import { Repository } from '../core/snapshot/repository';
+import { Repository, RepositoryError } from '../core/snapshot/repository';
 import { runRestore } from '../core/snapshot/restore';
 import type { Clock } from '../ports/clock';
 import type { RestoreTarget, SourceTree } from '../ports/file-tree';
@@ -200,8 +200,10 @@ export function createVolumeBackupHandler(deps: VolumeBackupDeps) {
     if (result.status === 'complete') {
       metrics.put(BACKUP_METRICS.success, 1, 'Count');
       if (config.restoreDrillFiles > 0 && deps.drill) {
-        const snap = await repo.findSnapshot(result.snapshotId);
-        drillResult = await drill(repo, result.snapshotId, await repo.readTree(snap.manifest.tree));
+        // The manifest just written, by its key (findSnapshot would list and decode every snapshot).
+        const manifest = await repo.getMeta<SnapshotManifest>(KEYS.snapshot(result.snapshotId));
+        if (!manifest) throw new RepositoryError(`no snapshot matches ${JSON.stringify(result.snapshotId)}`);
+        drillResult = await drill(repo, result.snapshotId, await repo.readTree(manifest.tree));
         metrics.put(BACKUP_METRICS.drillFailures, drillResult.mismatches.length, 'Count');
         if (drillResult.mismatches.length > 0)
           log.error('restore drill: restored files differ from the volume', { ...drillResult });
