@@ -388,10 +388,18 @@ export function judgeProbeWindow(
   probePeriods: readonly PeriodSamples[],
   policy: DetectionPolicy,
 ): PeriodVerdict | undefined {
+  const pooled = probeWindow(probePeriods, policy);
+  return pooled ? judgePeriod(az, pooled, policy) : undefined;
+}
+
+/** Every AZ's last `probeWindowPeriods` periods pooled; undefined when the fast path is off or a period is absent. */
+function probeWindow(
+  probePeriods: readonly PeriodSamples[],
+  policy: DetectionPolicy,
+): PeriodSamples | undefined {
   const k = policy.probeWindowPeriods;
   if (k <= 0 || probePeriods.length < k) return undefined;
-  const pooled = poolProbePeriods(probePeriods.slice(-k));
-  return pooled ? judgePeriod(az, pooled, policy) : undefined;
+  return poolProbePeriods(probePeriods.slice(-k));
 }
 
 /**
@@ -429,10 +437,12 @@ export function assessAzs(
   policy: DetectionPolicy,
   probePeriods: readonly PeriodSamples[] = [],
 ): Record<string, AzHealth> {
+  // Pooled once for every AZ: each AZ's window is judged against the others' in the same pool.
+  const pooled = probeWindow(probePeriods, policy);
   return Object.fromEntries(
-    azs.map((az) => [
-      az,
-      withProbeWindow(assessAz(az, periods, policy), judgeProbeWindow(az, probePeriods, policy), policy),
-    ]),
+    azs.map((az) => {
+      const fast = pooled ? judgePeriod(az, pooled, policy) : undefined;
+      return [az, withProbeWindow(assessAz(az, periods, policy), fast, policy)];
+    }),
   );
 }
