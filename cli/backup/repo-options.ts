@@ -203,8 +203,12 @@ export function isHolderDead(holder: string): boolean {
   }
 }
 
-/** The lease options every CLI command uses: 5 min TTL, renewed while working. */
-export function cliLease(waitMs: number) {
+/**
+ * The lease options every CLI command uses: 5 min TTL, renewed while working, and `wait`, the
+ * command's --wait in seconds (a bad value exits 2 naming it).
+ */
+export function cliLease(wait: string | undefined) {
+  const waitMs = (numberOption('--wait', wait, { max: 86_400 }) ?? 0) * 1000;
   return { holder: holderName(), ttlMs: 5 * 60_000, nowMs: Date.now, waitMs, isHolderDead };
 }
 

@@ -66,7 +66,7 @@ export function registerBackup(program: Command): void {
     )
     .action(async (dir: string, opts: BackupCliOptions) =>
       runCommand(opts.json, async () => {
-        const waitMs = (numberOption('--wait', opts.wait, { max: 86_400 }) ?? 0) * 1000;
+        const lease = cliLease(opts.wait);
         const readThreads = numberOption('--read-threads', opts.readThreads, { max: 64, integer: true }) ?? 0;
         const root = path.resolve(dir);
         const store = await storeFor(repoUrl(opts), opts.endpoint);
@@ -84,7 +84,7 @@ export function registerBackup(program: Command): void {
                 fallback: sourceChunkReader(source),
               })
             : undefined;
-        const result = await withRepositoryLease(store, cliLease(waitMs), (heartbeat) =>
+        const result = await withRepositoryLease(store, lease, (heartbeat) =>
           runBackup(repo, source, {
             reader,
             hostname: opts.host ?? hostname(),

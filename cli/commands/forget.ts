@@ -54,8 +54,7 @@ export function registerForget(program: Command): void {
           throw new CliError('forget needs at least one --keep-… option with a value above 0', EXIT.usage);
         }
         const repo = await openRepo(opts);
-        const waitMs = (numberOption('--wait', opts.wait, { max: 86_400 }) ?? 0) * 1000;
-        const result = await withRepositoryLease(repo.store, cliLease(waitMs), () =>
+        const result = await withRepositoryLease(repo.store, cliLease(opts.wait), () =>
           runForget(repo, policy, { dryRun: opts.dryRun }),
         );
         const pruned = opts.prune && !opts.dryRun ? await pruneWithLease(repo, opts) : undefined;

@@ -41,8 +41,7 @@ export function withPruneOptions(cmd: Command): Command {
 export async function pruneWithLease(repo: Repository, opts: PruneCliOptions): Promise<PruneResult> {
   const maxUnusedPercent = numberOption('--max-unused', opts.maxUnused, { max: 100 }) ?? 5;
   const days = numberOption('--object-lock-days', opts.objectLockDays, { max: 36_500 }) ?? 0;
-  const waitMs = (numberOption('--wait', opts.wait, { max: 86_400 }) ?? 0) * 1000;
-  return withRepositoryLease(repo.store, cliLease(waitMs), () =>
+  return withRepositoryLease(repo.store, cliLease(opts.wait), () =>
     runPrune(repo, {
       nowMs: Date.now(),
       maxUnusedPercent,
