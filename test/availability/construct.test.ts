@@ -2,10 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { buildApp } from '../../bin/build-app';
 import { availabilityRuntimeSchema } from '../../lambdas/config/availability-runtime';
 import { Availability, burnRateThreshold } from '../../lib/availability';
 import {
+  buildBulkhead,
   type CfnProps,
   resourcesOf,
   type Synthesized,
@@ -18,23 +18,19 @@ let built: Synthesized;
 let custom: { template: Template; extra: Availability; nag: string[] };
 beforeAll(() => {
   built = synthBulkhead();
-  const app = buildApp({
-    appProps: {
-      context: {
-        'aws:cdk:bundling-stacks': [],
-        bulkhead: {
-          availability: {
-            scheduleMinutes: 5,
-            sloPercent: 99.5,
-            sloWindowDays: 28,
-            alarmEmail: 'sre@example.com',
-            probePath: false,
-          },
-        },
+  // CloudFormation validation on: this stack (every option set, a second Availability) is synthesized nowhere else.
+  const app = buildBulkhead(
+    {
+      availability: {
+        scheduleMinutes: 5,
+        sloPercent: 99.5,
+        sloWindowDays: 28,
+        alarmEmail: 'sre@example.com',
+        probePath: false,
       },
     },
-    env: {},
-  });
+    { cfnValidation: true },
+  );
   const { stack } = app;
   const impairment = new cloudwatch.Alarm(stack, 'TestImpairment', {
     metric: new cloudwatch.Metric({ namespace: 'Test', metricName: 'Impaired', period: Duration.minutes(1) }),

@@ -15,7 +15,8 @@ export interface SynthOptions {
   /**
    * Run CDK's built-in CloudFormation validation (what `cdk synth` runs). It is about 90% of a
    * synth's CPU time, and the default stack is the same in every construct test, so only
-   * test/lib/bulkhead-stack.test.ts turns it on; cdk-nag runs on every synthesis either way.
+   * test/lib/bulkhead-stack.test.ts turns it on for it (and a test for a stack it alone builds);
+   * cdk-nag runs on every synthesis either way.
    * @default false
    */
   readonly cfnValidation?: boolean;
@@ -23,16 +24,22 @@ export interface SynthOptions {
 
 /**
  * Builds the app exactly as `cdk synth` does (cdk.json context, cdk-nag plugin), with the given
- * `bulkhead` config and no Lambda bundling, and synthesizes it once.
+ * `bulkhead` config and no Lambda bundling, without synthesizing it: for a test that adds
+ * constructs to the stack first.
  */
-export function synthBulkhead(config: StackConfigInput = {}, options: SynthOptions = {}): Synthesized {
-  const built = buildApp({
+export function buildBulkhead(config: StackConfigInput = {}, options: SynthOptions = {}): BuiltApp {
+  return buildApp({
     appProps: {
       context: { 'aws:cdk:bundling-stacks': [], bulkhead: config },
       builtinCloudFormationValidation: options.cfnValidation ?? false,
     },
     env: options.env ?? {},
   });
+}
+
+/** {@link buildBulkhead}, synthesized once. */
+export function synthBulkhead(config: StackConfigInput = {}, options: SynthOptions = {}): Synthesized {
+  const built = buildBulkhead(config, options);
   return { ...built, template: Template.fromStack(built.stack) };
 }
 
