@@ -10,7 +10,7 @@
  * `node -e 0`, both measured in the same run, interleaved, median of `--runs` repetitions.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as esbuild from 'esbuild';
@@ -34,6 +34,7 @@ import { decide as decideTasks } from '../lambdas/task-replacer/decide';
 import { decide, expectedWeights } from '../lambdas/zone-shifter/decide';
 import { INITIAL_SHIFT } from '../lambdas/zone-shifter/shift-state';
 import { LAMBDA_BUNDLE_SETTINGS } from '../lib/lambda-bundle-settings';
+import { lambdaFunctionDirs } from '../test/bundle-lambda';
 
 const USAGE = `Usage: npx tsx bench/lambda-bundles.ts [--runs N]
 
@@ -92,10 +93,9 @@ const SUBJECTS: readonly Subject[] = [
 
 /** Every function lib/function.ts can bundle; the bench refuses to leave one out. */
 function checkEveryFunction(): void {
-  const dirs = readdirSync(path.join(ROOT, 'lambdas'), { withFileTypes: true })
-    .filter((d) => d.isDirectory() && readdirSync(path.join(ROOT, 'lambdas', d.name)).includes('handler.ts'))
-    .map((d) => `lambdas/${d.name}/handler.ts`);
-  const missing = dirs.filter((entry) => !SUBJECTS.some((s) => s.entry === entry));
+  const missing = lambdaFunctionDirs()
+    .map((dir) => `lambdas/${dir}/handler.ts`)
+    .filter((entry) => !SUBJECTS.some((s) => s.entry === entry));
   if (missing.length > 0) throw new Error(`add to SUBJECTS (with the SDK clients it builds): ${missing}`);
 }
 
