@@ -12,7 +12,8 @@
 import { performance } from 'node:perf_hooks';
 import { MemoryObjectStore } from '../lambdas/adapters/memory/memory-object-store';
 import { createAvailabilityHandler } from '../lambdas/availability/function';
-import { availabilityRuntimeSchema } from '../lambdas/config/availability-runtime';
+import { AVAILABILITY_DEFAULTS } from '../lambdas/config/availability';
+import { availabilityRuntimeSchema, pickAvailabilitySettings } from '../lambdas/config/availability-runtime';
 import { type AuditRecord, auditKey } from '../lambdas/core/audit-record';
 import { appendIncidentEvent } from '../lambdas/core/incidents';
 import { RecordingLog } from '../lambdas/ports/log';
@@ -31,13 +32,8 @@ const config = availabilityRuntimeSchema.parse({
   slo: 0.999,
   sloWindow: '30d',
   probeUrl: 'http://web/',
-  probesPerRun: 3,
+  ...pickAvailabilitySettings(AVAILABILITY_DEFAULTS),
   probeTimeoutMs: 100,
-  errorRatioThreshold: 0.05,
-  minRequestsPerMinute: 10,
-  probeFailureThreshold: 0.5,
-  openAfterMinutes: 2,
-  closeAfterMinutes: 3,
 });
 
 /** Synthetic series: every period has traffic, a few 5xx, and 3 probes. */
