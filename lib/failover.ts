@@ -84,12 +84,6 @@ const TASK_REPLACER_TIMEOUT = Duration.seconds(60);
 const PROBER_TIMEOUT = Duration.seconds(75);
 
 /**
- * Failover: the zone-shifter (evacuates an impaired AZ and brings it back), the task-replacer
- * (replaces what ECS won't) and the zonal prober, with per-AZ impairment alarms, EventBridge
- * rules, a one-minute schedule, dead-letter queues with depth alarms, and IAM scoped to this
- * cluster's services, this listener and the state bucket's prefixes.
- */
-/**
  * A metric-math divisor that is never below 1: `IF(x > 1, x, 1)`, for a count that may be 0 (no
  * requests, no probes). IF takes a series and a scalar, which an array function may not.
  */
@@ -97,6 +91,12 @@ function atLeastOne(x: string): string {
   return `IF(${x} > 1, ${x}, 1)`;
 }
 
+/**
+ * Failover: the zone-shifter (evacuates an impaired AZ and brings it back), the task-replacer
+ * (replaces what ECS won't) and the zonal prober, with per-AZ impairment alarms, EventBridge
+ * rules, a one-minute schedule, dead-letter queues with depth alarms, and IAM scoped to this
+ * cluster's services, this listener and the state bucket's prefixes.
+ */
 export class Failover extends Construct {
   /** The zone-shifter function. */
   readonly zoneShifter: BulkheadFunction;
@@ -116,7 +116,7 @@ export class Failover extends Construct {
   >;
   /** Dead-letter queue of each function, by function folder name. */
   readonly deadLetterQueues: Readonly<Record<string, sqs.Queue>>;
-  /** Alarm names are `<alarmPrefix><az>-alb|probe`; the zone-shifter ignores any other. */
+  /** Alarm names are `<alarmPrefix><az>-alb|probe|targets`; the zone-shifter ignores any other. */
   readonly alarmPrefix: string;
 
   constructor(scope: Construct, id: string, props: FailoverProps) {
