@@ -96,7 +96,9 @@ export interface PruneResult extends PrunePlan {
  */
 export async function runPrune(repo: Repository, opts: PruneOptions): Promise<PruneResult> {
   await repo.loadIndex();
-  await repo.recoverUnindexedPacks();
+  // One listing of the packs serves recovery and their ages (the caller holds the lease: no pack comes or goes).
+  const present = await repo.listPacks();
+  await repo.recoverUnindexedPacks(present);
   const oldIndexFiles = [...repo.indexFiles];
 
   const usedIn = new Map<string, string>();
@@ -112,9 +114,7 @@ export async function runPrune(repo: Repository, opts: PruneOptions): Promise<Pr
     if (cp) await markTree(cp.tree);
   }
 
-  const packTimeMs = new Map<string, number>();
-  for await (const o of repo.store.list(KEYS.dataPrefix))
-    packTimeMs.set(o.key.slice(o.key.lastIndexOf('/') + 1), o.lastModifiedMs);
+  const packTimeMs = new Map([...present].map(([id, o]) => [id, o.lastModifiedMs]));
   const plan = planPrune({
     packs: [...repo.packs.values()],
     usedIn,

@@ -1,5 +1,5 @@
 import { type KeyManagement, KeyManagementError } from '../../ports/key-management';
-import { type ObjectStore, PreconditionFailedError } from '../../ports/object-store';
+import { type ObjectInfo, type ObjectStore, PreconditionFailedError } from '../../ports/object-store';
 import { DATA_CHUNKER } from './chunker';
 import { type CodecSet, NONE_CODEC } from './codec';
 import {
@@ -284,11 +284,11 @@ export class Repository {
     return id;
   }
 
-  /** Lists pack IDs and sizes present in the store. */
-  async listPacks(): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
+  /** Lists the packs present in the store: pack ID → its listing (size, last modified). */
+  async listPacks(): Promise<Map<string, ObjectInfo>> {
+    const out = new Map<string, ObjectInfo>();
     for await (const o of this.store.list(KEYS.dataPrefix))
-      out.set(o.key.slice(o.key.lastIndexOf('/') + 1), o.size);
+      out.set(o.key.slice(o.key.lastIndexOf('/') + 1), o);
     return out;
   }
 
@@ -307,12 +307,12 @@ export class Repository {
   /**
    * Finds packs no index lists (left by a run killed between uploading packs and writing its index),
    * reads their headers, and indexes them, so their blobs are reused instead of uploaded again.
+   * `present` is a {@link listPacks} the caller made already.
    */
-  async recoverUnindexedPacks(): Promise<PackEntry[]> {
-    const present = await this.listPacks();
-    const missing = [...present].filter(([id]) => !this.packs.has(id));
+  async recoverUnindexedPacks(present?: ReadonlyMap<string, ObjectInfo>): Promise<PackEntry[]> {
+    const missing = [...(present ?? (await this.listPacks()))].filter(([id]) => !this.packs.has(id));
     const recovered: PackEntry[] = [];
-    for (const [id, size] of missing) {
+    for (const [id, { size }] of missing) {
       try {
         const pack = await this.readPackHeader(id, size);
         this.addPack(pack);

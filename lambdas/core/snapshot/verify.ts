@@ -60,7 +60,7 @@ export async function runVerify(repo: Repository, opts: VerifyOptions = {}): Pro
   const present = await repo.listPacks();
   const badPacks = new Map<string, string>(); // pack → reason
   for (const [id, pack] of repo.packs) {
-    const size = present.get(id);
+    const size = present.get(id)?.size;
     if (size === undefined) badPacks.set(id, 'missing');
     else if (size !== pack.size) badPacks.set(id, `size ${size}, index says ${pack.size}`);
   }
