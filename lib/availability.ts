@@ -18,6 +18,8 @@ import {
   AVAILABILITY_METRICS as M,
   pickAvailabilitySettings,
 } from '../lambdas/config/availability-runtime';
+import { PROBE_METRICS } from '../lambdas/config/failover-runtime';
+import { PROBE_AZ_DIMENSION, PROBE_NAMESPACE } from '../lambdas/core/cell-metrics';
 import { AlarmTopic } from './alarm-topic';
 import { BulkheadFunction } from './function';
 import type { ZonalServiceExports } from './stack-exports';
@@ -29,7 +31,7 @@ export interface IncidentAlarm {
   readonly scope: 'service' | `az:${string}`;
 }
 
-/** Where the zonal prober publishes per-AZ probe counts (read for the per-AZ probe SLI). */
+/** Where the zonal prober publishes per-AZ probe counts (read for the per-AZ probe SLI); the defaults are the prober's own. */
 export interface ZonalProbeMetrics {
   /** @default 'Bulkhead' */
   readonly namespace?: string;
@@ -170,11 +172,11 @@ export class Availability extends Construct {
         (props.incidentAlarms ?? []).map((a) => [a.alarm.alarmName, a.scope]),
       ),
       zonalProbe: props.zonalProbe && {
-        namespace: props.zonalProbe.namespace ?? 'Bulkhead',
-        countMetric: props.zonalProbe.countMetric ?? 'ProbeCount',
-        failuresMetric: props.zonalProbe.failuresMetric ?? 'ProbeFailures',
+        namespace: props.zonalProbe.namespace ?? PROBE_NAMESPACE,
+        countMetric: props.zonalProbe.countMetric ?? PROBE_METRICS.probes,
+        failuresMetric: props.zonalProbe.failuresMetric ?? PROBE_METRICS.failures,
         dimensions: { ...props.zonalProbe.dimensions },
-        azDimension: props.zonalProbe.azDimension ?? 'AvailabilityZone',
+        azDimension: props.zonalProbe.azDimension ?? PROBE_AZ_DIMENSION,
       },
     };
 

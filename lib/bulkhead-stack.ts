@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../lambdas/config/stack';
-import { PROBE_AZ_DIMENSION, probeCellDimensions } from '../lambdas/core/cell-metrics';
+import { probeCellDimensions } from '../lambdas/core/cell-metrics';
 import { AlarmTopic } from './alarm-topic';
 import { Availability } from './availability';
 import { DataVolume } from './data-volume';
@@ -120,7 +120,6 @@ export class BulkheadStack extends Stack {
       zonalProbe: {
         // Powertools adds the publishing function's `service` dimension to every EMF metric.
         dimensions: probeCellDimensions(this.service.loadBalancer.loadBalancerFullName),
-        azDimension: PROBE_AZ_DIMENSION,
       },
       actionLogGroups: [this.failover.zoneShifter.logGroup, this.failover.taskReplacer.logGroup],
       backupFreshness: this.backup.noBackupAlarm.metric,
