@@ -1,10 +1,10 @@
 import { closeSync, constants as fsc, openSync, readSync } from 'node:fs';
-import * as path from 'node:path';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { ChunkerParams } from '../../core/snapshot/chunker';
 import { type Codec, compressBlob, runtimeCodecs } from '../../core/snapshot/codec';
 import { type HashedChunk, streamChunks } from '../../core/snapshot/file-chunks';
 import { nativeZstdCodec } from './native-zstd';
+import { localPath } from './node-file-tree';
 
 /** One request from the main thread to a chunk worker. */
 export type ChunkWorkerRequest =
@@ -111,7 +111,7 @@ export function serveChunkRequests(port: MessagePort, data: ChunkWorkerData): vo
     let fd: number | undefined;
     let held: HashedChunk | undefined;
     try {
-      fd = openForRead(rel === '' ? data.root : path.join(data.root, ...rel.split('/')));
+      fd = openForRead(localPath(data.root, rel));
       const file = {
         read: async (buf: Uint8Array, offset: number, length: number) =>
           readSync(fd as number, buf, offset, length, null),

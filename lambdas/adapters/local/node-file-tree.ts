@@ -9,7 +9,8 @@ import {
 import * as path from 'node:path';
 import type { RestoreTarget, SourceFile, SourceStat, SourceTree } from '../../ports/file-tree';
 
-function join(root: string, rel: string): string {
+/** The local path of tree path `rel` (`/`-separated, `` for the root); the chunk workers open files by it. */
+export function localPath(root: string, rel: string): string {
   return rel === '' ? root : path.join(root, ...rel.split('/'));
 }
 
@@ -46,11 +47,11 @@ export class NodeSourceTree implements SourceTree {
     options: NodeSourceTreeOptions = {},
   ) {
     this.readWhole = options.syncMetadata
-      ? async (rel) => readFileSync(join(this.root, rel))
-      : (rel) => fs.readFile(join(this.root, rel));
+      ? async (rel) => readFileSync(localPath(this.root, rel))
+      : (rel) => fs.readFile(localPath(this.root, rel));
     if (options.syncMetadata) {
       this.scan = async (rel) => {
-        const dir = join(this.root, rel);
+        const dir = localPath(this.root, rel);
         return readdirSync(dir).map((name) => {
           try {
             return { name, stat: toSourceStat(lstatSync(path.join(dir, name), { bigint: true })) };
@@ -63,20 +64,20 @@ export class NodeSourceTree implements SourceTree {
   }
 
   readdir(rel: string): Promise<string[]> {
-    return fs.readdir(join(this.root, rel));
+    return fs.readdir(localPath(this.root, rel));
   }
 
   async lstat(rel: string): Promise<SourceStat> {
-    return toSourceStat(await fs.lstat(join(this.root, rel), { bigint: true }));
+    return toSourceStat(await fs.lstat(localPath(this.root, rel), { bigint: true }));
   }
 
   readlink(rel: string): Promise<string> {
-    return fs.readlink(join(this.root, rel));
+    return fs.readlink(localPath(this.root, rel));
   }
 
   async open(rel: string): Promise<SourceFile> {
     // O_NOATIME where allowed keeps backups from dirtying atimes; it needs file ownership, so fall back.
-    const file = join(this.root, rel);
+    const file = localPath(this.root, rel);
     const handle = await fs.open(file, fsc.O_RDONLY | fsc.O_NOATIME).catch(() => fs.open(file, 'r'));
     return {
       read: async (buf, offset, length) => (await handle.read(buf, offset, length)).bytesRead,
@@ -100,15 +101,15 @@ export class NodeRestoreTarget implements RestoreTarget {
   constructor(readonly root: string) {}
 
   async mkdir(rel: string): Promise<void> {
-    await fs.mkdir(join(this.root, rel), { recursive: true });
+    await fs.mkdir(localPath(this.root, rel), { recursive: true });
   }
 
   async writeFile(rel: string, data: Uint8Array): Promise<void> {
-    await fs.writeFile(join(this.root, rel), data);
+    await fs.writeFile(localPath(this.root, rel), data);
   }
 
   async createFile(rel: string, size: number): Promise<void> {
-    const handle = await fs.open(join(this.root, rel), 'w');
+    const handle = await fs.open(localPath(this.root, rel), 'w');
     try {
       await handle.truncate(size);
     } finally {
@@ -117,7 +118,7 @@ export class NodeRestoreTarget implements RestoreTarget {
   }
 
   async writeAt(rel: string, data: Uint8Array, position: number): Promise<void> {
-    const handle = await fs.open(join(this.root, rel), 'r+');
+    const handle = await fs.open(localPath(this.root, rel), 'r+');
     try {
       let done = 0;
       while (done < data.length) {
@@ -130,17 +131,17 @@ export class NodeRestoreTarget implements RestoreTarget {
   }
 
   async symlink(rel: string, target: string): Promise<void> {
-    const file = join(this.root, rel);
+    const file = localPath(this.root, rel);
     await fs.rm(file, { force: true });
     await fs.symlink(target, file);
   }
 
   async chmod(rel: string, mode: number): Promise<void> {
-    await fs.chmod(join(this.root, rel), mode);
+    await fs.chmod(localPath(this.root, rel), mode);
   }
 
   async setMtime(rel: string, mtimeNs: string): Promise<void> {
     const s = seconds(mtimeNs);
-    await fs.lutimes(join(this.root, rel), s, s);
+    await fs.lutimes(localPath(this.root, rel), s, s);
   }
 }
