@@ -9,7 +9,7 @@ import {
   ModifyTargetGroupCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AUDIT_PREFIX, type AuditRecord } from '../../lambdas/core/audit-record';
-import { targetGroupDimension } from '../../lambdas/core/cell-metrics';
+import { loadBalancerDimension, targetGroupDimension } from '../../lambdas/core/cell-metrics';
 import type { Ecs } from '../../lambdas/ports/ecs';
 import type { LoadBalancer } from '../../lambdas/ports/load-balancer';
 import type { MetricReader } from '../../lambdas/ports/metrics';
@@ -313,6 +313,7 @@ async function sample(
     config.cells.map((c) => c.serviceName),
   );
   const endMs = Math.floor(nowMs / 60_000) * 60_000;
+  const loadBalancer = loadBalancerDimension(config.listenerArn);
   const metrics = await ports.metricReader.getMetricData(
     config.cells.flatMap((c, i) =>
       (['RequestCount', 'HTTPCode_Target_5XX_Count'] as const).map((metricName) => ({
@@ -321,7 +322,7 @@ async function sample(
         metricName,
         dimensions: {
           TargetGroup: targetGroupDimension(c.targetGroupArn),
-          LoadBalancer: lbOf(config.listenerArn),
+          LoadBalancer: loadBalancer,
         },
         stat: 'Sum' as const,
         periodSeconds: 60,
@@ -353,11 +354,6 @@ async function sample(
     };
   }
   return { t, requests, failed, az };
-}
-
-function lbOf(listenerArn: string): string {
-  const m = /:listener\/(app\/[^/]+\/[^/]+)\//.exec(listenerArn);
-  return m ? m[1] : listenerArn;
 }
 
 async function collectAudit(store: ObjectStore, seen: Set<string>, startMs: number, events: TimelineEvent[]) {
