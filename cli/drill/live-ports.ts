@@ -5,7 +5,11 @@ import {
   createMetricReader,
 } from '../../lambdas/adapters/aws/failover-clients';
 import { createS3Client, S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store';
-import { type FailoverRuntimeConfig, failoverRuntimeSchema } from '../../lambdas/config/failover-runtime';
+import {
+  type FailoverRuntimeConfig,
+  failoverRuntimeSchema,
+  STATE_BUCKET_ENV,
+} from '../../lambdas/config/failover-runtime';
 import type { Ecs } from '../../lambdas/ports/ecs';
 import type { LoadBalancer } from '../../lambdas/ports/load-balancer';
 import type { MetricReader } from '../../lambdas/ports/metrics';
@@ -31,10 +35,10 @@ export function loadLiveTarget(configFile: string | undefined, bucket: string | 
     throw new LiveTargetError(
       '--live needs --config <file>: the BULKHEAD_FAILOVER_CONFIG JSON of the deployed zone-shifter',
     );
-  const name = bucket ?? process.env.BULKHEAD_STATE_BUCKET;
+  const name = bucket ?? process.env[STATE_BUCKET_ENV];
   if (!name)
     throw new LiveTargetError(
-      '--live needs --bucket <name> (the stack output StateBucketName) or BULKHEAD_STATE_BUCKET',
+      `--live needs --bucket <name> (the stack output StateBucketName) or ${STATE_BUCKET_ENV}`,
     );
   let raw: unknown;
   try {
