@@ -73,6 +73,16 @@ function periodValue(
   return m.query({ id: 'x', ...q, periodSeconds }, start, start + periodSeconds * 1000)[0]?.value;
 }
 
+/** {@link periodValue} with an absent datapoint read as the construct's expression reads it: FILL(x, 0). */
+function filledReader(m: SimMetricStore, start: number, periodSeconds: number) {
+  return (
+    namespace: string,
+    metricName: string,
+    stat: MetricQuery['stat'],
+    dimensions: Record<string, string>,
+  ): number => periodValue(m, start, periodSeconds, { namespace, metricName, stat, dimensions }) ?? 0;
+}
+
 /**
  * The per-AZ impairment alarms exactly as lib/failover.ts defines them (metric math, M of N, missing
  * data not breaching): an ALB alarm on the detection period and a prober alarm on 10-s periods.
@@ -97,13 +107,7 @@ export function impairmentAlarms(
       comparison: 'GreaterThanOrEqualToThreshold',
       treatMissingData: 'notBreaching',
       value: (m, start, period) => {
-        // FILL(x, 0) is what an absent datapoint reads as in the construct's expression.
-        const v = (
-          namespace: string,
-          metricName: string,
-          stat: 'Sum' | 'Average' | 'Maximum',
-          dimensions: Record<string, string>,
-        ) => periodValue(m, start, period, { namespace, metricName, stat, dimensions }) ?? 0;
+        const v = filledReader(m, start, period);
         const req = v('AWS/ApplicationELB', 'RequestCount', 'Sum', tg);
         const f = v('AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'Sum', tg);
         const lat = v('AWS/ApplicationELB', 'TargetResponseTime', 'Average', tg);
@@ -141,12 +145,9 @@ export function impairmentAlarms(
       comparison: 'GreaterThanOrEqualToThreshold',
       treatMissingData: 'notBreaching',
       value: (m, start, period) => {
-        // FILL(x, 0) is what an absent datapoint reads as in the construct's expression.
-        const v = (
-          metricName: string,
-          stat: 'Sum' | 'Average' | 'Maximum',
-          dimensions: Record<string, string>,
-        ) => periodValue(m, start, period, { namespace: PROBE_NAMESPACE, metricName, stat, dimensions }) ?? 0;
+        const read = filledReader(m, start, period);
+        const v = (metricName: string, stat: MetricQuery['stat'], dimensions: Record<string, string>) =>
+          read(PROBE_NAMESPACE, metricName, stat, dimensions);
         const own = probeDimensions(lb, cell.az);
         const all = probeCellDimensions(lb);
         const pc = v('ProbeCount', 'Sum', own);
