@@ -10,6 +10,7 @@ import {
   failoverRuntimeSchema,
   STATE_BUCKET_ENV,
 } from '../../lambdas/config/failover-runtime';
+import { describeIssues } from '../../lambdas/core/zod-issues';
 import type { Ecs } from '../../lambdas/ports/ecs';
 import type { LoadBalancer } from '../../lambdas/ports/load-balancer';
 import type { MetricReader } from '../../lambdas/ports/metrics';
@@ -48,9 +49,7 @@ export function loadLiveTarget(configFile: string | undefined, bucket: string | 
   }
   const parsed = failoverRuntimeSchema.safeParse(raw);
   if (!parsed.success)
-    throw new LiveTargetError(
-      `--config ${configFile}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    );
+    throw new LiveTargetError(`--config ${configFile}: ${describeIssues(parsed.error.issues, raw)}`);
   return { config: parsed.data as FailoverRuntimeConfig, bucket: name };
 }
 
