@@ -157,28 +157,29 @@ export async function createRepo(
   if (opts.encrypt && !passphrase() && !kmsKeyId) {
     throw new CliError('--encrypt needs the passphrase in BULKHEAD_PASSWORD (or a --kms-key)', EXIT.usage);
   }
-  try {
-    return await Repository.init(store, codecs, {
+  return namingRepo(opts, () =>
+    Repository.init(store, codecs, {
       id: randomUUID(),
       nowMs: Date.now(),
       packSize: Math.round(packMiB * 1024 * 1024),
       ...repoKeys(),
       encrypt: opts.encrypt,
       kmsKeyId,
-    });
-  } catch (error) {
-    if (error instanceof RepositoryError)
-      throw new CliError(`${repoUrl(opts)}: ${error.message}`, EXIT.noRepository);
-    throw error;
-  }
+    }),
+  );
 }
 
 /** Opens the repository (backup and init create it: {@link createRepo}). */
 export async function openRepo(opts: RepoOptions): Promise<Repository> {
   const store = await storeFor(repoUrl(opts), opts.endpoint);
   const codecs = cliCodecs(opts.codec);
+  return namingRepo(opts, () => Repository.open(store, codecs, repoKeys()));
+}
+
+/** Runs `body`; a {@link RepositoryError} exits 5 with the repository's URL before its message. */
+async function namingRepo<T>(opts: RepoOptions, body: () => Promise<T>): Promise<T> {
   try {
-    return await Repository.open(store, codecs, repoKeys());
+    return await body();
   } catch (error) {
     if (error instanceof RepositoryError)
       throw new CliError(`${repoUrl(opts)}: ${error.message}`, EXIT.noRepository);
