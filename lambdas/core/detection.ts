@@ -407,7 +407,7 @@ function probeWindow(
  * impaired now (detection took the window's length); crossing a threshold there counts as a hot
  * period, which the regional guard reads. Otherwise the one-minute assessment stands.
  */
-export function withProbeWindow(
+function withProbeWindow(
   health: AzHealth,
   fast: PeriodVerdict | undefined,
   policy: DetectionPolicy,

@@ -241,7 +241,7 @@ export interface RecordTarget {
 }
 
 /** Builds one decision's audit record (schemaVersion 1), writes, logs and counts it: the shells' last step. */
-export async function recordDecision(
+async function recordDecision(
   target: RecordTarget,
   eventId: string,
   nowMs: number,

@@ -390,7 +390,7 @@ function forgetShift(shift: EvacuatedShift | RestoringShift, what: 'evacuated' |
  * count is below the count the shift scaled it to (capped at maxDesiredPerCell). Only ever raises
  * a count, so it cannot breach the minimum healthy capacity.
  */
-export function pendingScaleUps(
+function pendingScaleUps(
   cells: readonly ZoneShifterCell[],
   shift: EvacuatedShift,
   policy: FailoverPolicy,
