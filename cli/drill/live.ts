@@ -20,6 +20,7 @@ import { type LiveTarget, livePorts, loadLiveTarget } from './live-ports';
 import { buildReport } from './report';
 import type { RunResult } from './runner';
 import type { Fault, Scenario } from './scenario';
+import { readCells } from './status';
 import { type AzBucket, BUCKET_S, type Bucket, type TimelineEvent } from './timeline';
 
 /** The path a live "gray" fault points a cell's health check at: nothing serves it, so targets fail. */
@@ -306,12 +307,7 @@ async function sample(
   nowMs: number,
 ): Promise<Bucket> {
   const { config } = target;
-  const weights = await ports.loadBalancer.getListenerWeights(config.listenerArn);
-  const sum = weights.reduce((a, w) => a + w.weight, 0);
-  const services = await ports.ecs.describeServices(
-    config.clusterName,
-    config.cells.map((c) => c.serviceName),
-  );
+  const cells = await readCells(ports, config);
   const endMs = Math.floor(nowMs / 60_000) * 60_000;
   const loadBalancer = loadBalancerDimension(config.listenerArn);
   const metrics = await ports.metricReader.getMetricData(
@@ -335,22 +331,19 @@ async function sample(
   const az: Record<string, AzBucket> = {};
   let requests = 0;
   let failed = 0;
-  for (const [i, cell] of config.cells.entries()) {
-    const health = await ports.loadBalancer.describeTargetHealth(cell.targetGroupArn);
-    const svc = services.find((s) => s.serviceName === cell.serviceName);
+  for (const [i, { cell, weightShare, service, targets }] of cells.entries()) {
     // The ALB publishes per minute: scale the last minute's counts to this sample's width.
     const r = Math.round((value(`c${i}_req`) * sampleS) / 60);
     const f = Math.min(r, Math.round((value(`c${i}_err`) * sampleS) / 60));
     requests += r;
     failed += f;
-    const w = weights.find((x) => x.targetGroupArn === cell.targetGroupArn)?.weight ?? 0;
     az[cell.az] = {
       requests: r,
       failed: f,
-      weightShare: sum > 0 ? w / sum : 0,
-      healthy: health.filter((h) => h.state === 'healthy').length,
-      running: svc?.runningCount ?? 0,
-      wanted: svc?.desiredCount ?? 0,
+      weightShare,
+      healthy: targets.filter((h) => h.state === 'healthy').length,
+      running: service?.runningCount ?? 0,
+      wanted: service?.desiredCount ?? 0,
     };
   }
   return { t, requests, failed, az };

@@ -1,8 +1,8 @@
 import type { FailoverRuntimeConfig } from '../../lambdas/config/failover-runtime';
 import { AUDIT_PREFIX, type AuditRecord } from '../../lambdas/core/audit-record';
 import { PAUSE_KEY, parsePauseState } from '../../lambdas/core/pause';
-import type { Ecs } from '../../lambdas/ports/ecs';
-import type { LoadBalancer } from '../../lambdas/ports/load-balancer';
+import type { Ecs, EcsService } from '../../lambdas/ports/ecs';
+import type { LoadBalancer, TargetHealth } from '../../lambdas/ports/load-balancer';
 import type { ObjectStore } from '../../lambdas/ports/object-store';
 
 /** What `bulkhead status` shows. */
@@ -26,37 +26,70 @@ export interface StatusReport {
   >[];
 }
 
-/** Reads the status through the ports: the same code path for the simulated region and for AWS. */
-export async function readStatus(
-  ports: { ecs: Ecs; loadBalancer: LoadBalancer; store: ObjectStore },
-  config: Pick<FailoverRuntimeConfig, 'clusterName' | 'listenerArn' | 'cells'>,
-  source: string,
-  auditLimit = 10,
-): Promise<StatusReport> {
+/** The cells' part of a stack's configuration: what {@link readCells} and {@link readStatus} look at. */
+type CellsConfig = Pick<FailoverRuntimeConfig, 'clusterName' | 'listenerArn' | 'cells'>;
+
+/** One cell as the ports show it now: its listener weight, its ECS service and its targets' health. */
+export interface CellReading {
+  readonly cell: CellsConfig['cells'][number];
+  /** Its weight in the listener (undefined: not in the listener). */
+  readonly weight?: number;
+  /** Its share of the listener's total weight (0 when the total is 0). */
+  readonly weightShare: number;
+  /** Undefined when ECS does not list the service. */
+  readonly service?: EcsService;
+  readonly targets: readonly TargetHealth[];
+}
+
+/**
+ * Reads every cell through the ports (listener weights, one DescribeServices, each target group's
+ * health): what `bulkhead status` shows and what a live drill samples.
+ */
+export async function readCells(
+  ports: { ecs: Ecs; loadBalancer: LoadBalancer },
+  config: CellsConfig,
+): Promise<CellReading[]> {
   const weights = await ports.loadBalancer.getListenerWeights(config.listenerArn);
   const sum = weights.reduce((a, w) => a + w.weight, 0);
   const services = await ports.ecs.describeServices(
     config.clusterName,
     config.cells.map((c) => c.serviceName),
   );
-  const cells = [];
+  const cells: CellReading[] = [];
   for (const cell of config.cells) {
-    const w = weights.find((x) => x.targetGroupArn === cell.targetGroupArn);
-    const svc = services.find((s) => s.serviceName === cell.serviceName);
-    const targets: Record<string, number> = {};
-    for (const t of await ports.loadBalancer.describeTargetHealth(cell.targetGroupArn))
-      targets[t.state] = (targets[t.state] ?? 0) + 1;
+    const weight = weights.find((x) => x.targetGroupArn === cell.targetGroupArn)?.weight;
     cells.push({
-      az: cell.az,
-      weight: w?.weight ?? null,
-      weightShare: sum > 0 && w ? w.weight / sum : 0,
-      service: cell.serviceName,
-      desired: svc?.desiredCount ?? null,
-      running: svc?.runningCount ?? null,
-      pending: svc?.pendingCount ?? null,
-      targets,
+      cell,
+      weight,
+      weightShare: sum > 0 && weight !== undefined ? weight / sum : 0,
+      service: services.find((s) => s.serviceName === cell.serviceName),
+      targets: await ports.loadBalancer.describeTargetHealth(cell.targetGroupArn),
     });
   }
+  return cells;
+}
+
+/** Reads the status through the ports: the same code path for the simulated region and for AWS. */
+export async function readStatus(
+  ports: { ecs: Ecs; loadBalancer: LoadBalancer; store: ObjectStore },
+  config: CellsConfig,
+  source: string,
+  auditLimit = 10,
+): Promise<StatusReport> {
+  const cells = (await readCells(ports, config)).map((c) => {
+    const targets: Record<string, number> = {};
+    for (const t of c.targets) targets[t.state] = (targets[t.state] ?? 0) + 1;
+    return {
+      az: c.cell.az,
+      weight: c.weight ?? null,
+      weightShare: c.weightShare,
+      service: c.cell.serviceName,
+      desired: c.service?.desiredCount ?? null,
+      running: c.service?.runningCount ?? null,
+      pending: c.service?.pendingCount ?? null,
+      targets,
+    };
+  });
   const pause = parsePauseState((await ports.store.get(PAUSE_KEY))?.body);
   // Audit keys sort by time, so the newest are the last listed.
   const keys: string[] = [];
