@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryObjectStore } from '../../lambdas/adapters/memory/memory-object-store';
 import { NodeHttpProbe } from '../../lambdas/adapters/node/http-probe';
+import type { FailoverRuntimeConfig } from '../../lambdas/config/failover-runtime';
 import { parseProbeState, probeStateKey } from '../../lambdas/core/probe-state';
 import type { HttpProbe } from '../../lambdas/ports/http-probe';
 import { RecordingLog } from '../../lambdas/ports/log';
@@ -13,12 +14,29 @@ import {
   summarizeRound,
   totalOfRound,
 } from '../../lambdas/zonal-prober/decide';
-import { createZonalProberHandler } from '../../lambdas/zonal-prober/function';
+import { createZonalProberHandler, type ZonalProberDeps } from '../../lambdas/zonal-prober/function';
 import { RecordingMetricSink } from '../recording-metric-sink';
 import { AZS, type Call, events, FakeLoadBalancer, ManualClock, runtimeConfig } from './fakes';
 import { tgArn } from './fixtures';
 
 const T0 = Date.UTC(2027, 0, 15, 8, 0, 0);
+
+/** The prober over `ports` with a 2-AZ config (plus `config`), whose sleeps advance the clock and are listed in `sleeps`. */
+function proberWith(
+  ports: Pick<ZonalProberDeps, 'loadBalancer' | 'probe' | 'metrics' | 'store'> & { clock: ManualClock },
+  config: Partial<FailoverRuntimeConfig> = {},
+  sleeps: number[] = [],
+) {
+  return createZonalProberHandler({
+    ...ports,
+    log: new RecordingLog(),
+    config: { ...runtimeConfig(2), ...config },
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      ports.clock.now += ms;
+    },
+  });
+}
 
 describe('zonal prober', () => {
   test('GIVEN round results WHEN summarized THEN counts, distinct failing targets, success rate and mean latency', () => {
@@ -56,19 +74,7 @@ describe('zonal prober', () => {
     };
     const metrics = new RecordingMetricSink();
     const sleeps: number[] = [];
-    const handler = createZonalProberHandler({
-      loadBalancer,
-      probe,
-      metrics,
-      store,
-      clock,
-      log: new RecordingLog(),
-      config: runtimeConfig(2),
-      sleep: async (ms) => {
-        sleeps.push(ms);
-        clock.now += ms;
-      },
-    });
+    const handler = proberWith({ loadBalancer, probe, metrics, store, clock }, {}, sleeps);
     const result = await handler(events.schedule('tick-1'));
     expect(result.rounds).toBe(6);
     expect(new Set(probed)).toEqual(
@@ -119,17 +125,12 @@ describe('zonal prober', () => {
       },
     });
     const metrics = new RecordingMetricSink();
-    const handler = createZonalProberHandler({
+    const handler = proberWith({
       loadBalancer,
       probe: { probe: async () => ({ ok: true, latencyMs: 1 }) },
       metrics,
       store: new MemoryObjectStore(() => clock.now),
       clock,
-      log: new RecordingLog(),
-      config: runtimeConfig(2),
-      sleep: async (ms) => {
-        clock.now += ms;
-      },
     });
     const result = await handler(events.schedule('tick-1'));
     expect(result.rounds).toBe(6);
@@ -148,15 +149,12 @@ describe('zonal prober', () => {
   });
 
   test('GIVEN a malformed event WHEN invoked THEN it probes nothing and says why', async () => {
-    const handler = createZonalProberHandler({
+    const handler = proberWith({
       loadBalancer: new FakeLoadBalancer([], AZS.slice(0, 2)),
       probe: { probe: async () => ({ ok: true, latencyMs: 1 }) },
       metrics: new RecordingMetricSink(),
       store: new MemoryObjectStore(),
       clock: new ManualClock(T0),
-      log: new RecordingLog(),
-      config: runtimeConfig(2),
-      sleep: async () => {},
     });
     expect(await handler({ nope: true })).toMatchObject({
       rounds: 0,
@@ -263,18 +261,7 @@ describe('zonal prober: several probes per target', () => {
       },
     };
     const metrics = new RecordingMetricSink();
-    const handler = createZonalProberHandler({
-      loadBalancer,
-      probe,
-      metrics,
-      store,
-      clock,
-      log: new RecordingLog(),
-      config: { ...runtimeConfig(2), probesPerTarget: 3 },
-      sleep: async (ms) => {
-        clock.now += ms;
-      },
-    });
+    const handler = proberWith({ loadBalancer, probe, metrics, store, clock }, { probesPerTarget: 3 });
     const result = await handler(events.schedule('tick-1'));
     expect(result.rounds).toBe(6);
     expect([...seen.values()]).toEqual([18, 18, 18]);
