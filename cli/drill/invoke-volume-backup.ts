@@ -1,12 +1,11 @@
 import * as path from 'node:path';
 import { backupEventSchema } from '../../lambdas/volume-backup/decide';
 import { VOLUME_BACKUP, type VolumeBackupResult } from '../../lambdas/volume-backup/function';
-import { repoKeys, storeFor } from '../backup/repo-options';
 import { PowertoolsDimensionSink } from './powertools-sink';
 import { RecordingObjectStore, type StoreAction } from './recording-object-store';
 import type { SimWorld } from './runner';
 import { type Scenario, scenarioSchema } from './scenario';
-import { backupContext, drillBackupHandler, drillRepoStore, type VolumeOutcome } from './volume';
+import { backupContext, drillBackupHandler, drillRepo, type VolumeOutcome } from './volume';
 
 /** What `invoke` needs to hand one event to the backup function in a simulated world. */
 export interface VolumeBackupInvocation {
@@ -51,9 +50,8 @@ export async function invokeVolumeBackup(inv: VolumeBackupInvocation): Promise<V
   const volumeDir = world.ctx.volumeDir;
   if (!volumeDir) throw new Error('the simulated world has no data volume (withVolume() was not applied)');
   const repository = inv.repo ?? path.join(inv.workDir, 'repo');
-  const store = new RecordingObjectStore(
-    inv.repo ? await drillRepoStore(inv.repo, inv.endpoint) : await storeFor(repository),
-  );
+  const repo = await drillRepo(inv.repo, inv.endpoint, repository);
+  const store = new RecordingObjectStore(repo.store);
   const { region } = world.topology;
   const handler = drillBackupHandler({
     volumeDir,
@@ -61,7 +59,7 @@ export async function invokeVolumeBackup(inv: VolumeBackupInvocation): Promise<V
     scratch: path.join(inv.workDir, 'restore-drill'),
     nowMs: () => region.nowMs(),
     metrics: new PowertoolsDimensionSink(region.metrics, VOLUME_BACKUP),
-    ...(inv.repo ? { kms: repoKeys().kms } : {}),
+    kms: repo.kms,
   });
   const result = await handler(inv.event, backupContext());
   return {

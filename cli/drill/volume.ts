@@ -27,12 +27,26 @@ export function backupContext(): { getRemainingTimeInMillis(): number } {
 }
 
 /**
+ * The repository the drill's backup handler writes to and the KMS it gets: a user's `--repo` (see
+ * {@link drillRepoStore}) with KMS, as the deployed handler has; else the local directory
+ * `localDir`, unencrypted, without KMS.
+ */
+export async function drillRepo(
+  repo: string | undefined,
+  endpoint: string | undefined,
+  localDir: string,
+): Promise<{ store: ObjectStore; kms?: KeyManagement }> {
+  if (!repo) return { store: await storeFor(localDir) };
+  return { store: await drillRepoStore(repo, endpoint), kms: repoKeys().kms };
+}
+
+/**
  * The store of a user's `--repo`, checked for what the Lambda's handler can open: unencrypted or
  * keyed by KMS (the deployed function has no passphrase, so the drill, which runs that handler,
  * has none either). Throws a clear error for a passphrase repository instead of the handler's
  * "give its passphrase".
  */
-export async function drillRepoStore(url: string, endpoint: string | undefined): Promise<ObjectStore> {
+async function drillRepoStore(url: string, endpoint: string | undefined): Promise<ObjectStore> {
   const store = await storeFor(url, endpoint);
   const config = await Repository.readConfig(store).catch((error: unknown) => {
     if (error instanceof RepositoryError) return undefined; // none yet: the handler creates it
@@ -178,13 +192,14 @@ export class VolumeUnderTest {
     metrics: MetricSink,
   ): Promise<{ actor: string; summary: string }> {
     if (mode === 'baseline') return { actor: 'drill', summary: 'plain ECS takes no backup of the volume' };
+    const { store, kms } = await drillRepo(this.repo, this.endpoint, this.repoDir);
     const handler = drillBackupHandler({
       volumeDir: this.dir,
-      store: this.repo ? await drillRepoStore(this.repo, this.endpoint) : await storeFor(this.repoDir),
+      store,
       scratch: path.join(path.dirname(this.dir), 'restore-drill'),
       nowMs,
       metrics,
-      ...(this.repo ? { kms: repoKeys().kms } : {}),
+      kms,
     });
     const event = {
       version: '0',
