@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { DrillReport } from '../cli/drill/report';
 
 const USAGE = `Usage: npx tsx bench/drill-seeds.ts [--seeds FROM-TO]
 
@@ -34,23 +35,6 @@ if (!range || Number(range[1]) > Number(range[2])) {
 }
 const seeds = Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i);
 
-interface Figures {
-  readonly failedRequests: number;
-  readonly trafficLeftAzS: Record<string, number | null>;
-}
-interface Report {
-  readonly scenarios: readonly {
-    readonly name: string;
-    readonly bulkhead: { readonly figures: Figures };
-    readonly baseline: { readonly figures: Figures };
-    readonly claims?: readonly {
-      readonly claim: string;
-      readonly measured: string;
-      readonly pass: boolean;
-    }[];
-  }[];
-}
-
 const root = path.resolve(__dirname, '..');
 const work = mkdtempSync(path.join(tmpdir(), 'bulkhead-drill-seeds-'));
 const rows = new Map<
@@ -70,8 +54,10 @@ try {
         stdio: 'ignore',
       },
     );
-    const report = JSON.parse(readFileSync(path.join(out, 'drill-report.json'), 'utf8')) as Report;
+    const report = JSON.parse(readFileSync(path.join(out, 'drill-report.json'), 'utf8')) as DrillReport;
     for (const s of report.scenarios) {
+      // Only a live drill has no baseline.
+      if (!s.baseline) throw new Error(`seed ${seed}: ${s.name} has no baseline run`);
       const row = rows.get(s.name) ?? { left: [], failed: [], baseline: [], better: 0 };
       row.left.push(...Object.values(s.bulkhead.figures.trafficLeftAzS));
       row.failed.push(s.bulkhead.figures.failedRequests);
