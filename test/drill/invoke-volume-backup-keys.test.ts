@@ -36,7 +36,7 @@ const invoke = (repo: string, env: Record<string, string> = {}) =>
 
 beforeAll(async () => {
   endpoint = await startFakeKms(kms);
-  work = await fs.mkdtemp(path.join(tmpdir(), 'bulkhead-invoke-keys-'));
+  work = await fs.mkdtemp(path.join(tmpdir(), 'bulkhead-keys-test-'));
 });
 afterAll(async () => {
   await endpoint.close();
