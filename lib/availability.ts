@@ -22,6 +22,7 @@ import { PROBE_METRICS } from '../lambdas/config/failover-runtime';
 import { PROBE_AZ_DIMENSION, PROBE_NAMESPACE } from '../lambdas/core/cell-metrics';
 import { AlarmTopic } from './alarm-topic';
 import { BulkheadFunction } from './function';
+import { renderForNag } from './nag';
 import type { ZonalServiceExports } from './stack-exports';
 
 /** An impairment alarm whose state changes open (ALARM) and close (OK) an incident of `scope`. */
@@ -249,8 +250,6 @@ export class Availability extends Construct {
         resources: ['*'],
       }),
     );
-    const bucketArn = stack.resolve(bucket.bucketArn) as { 'Fn::GetAtt'?: [string, string] };
-    const bucketRef = bucketArn['Fn::GetAtt'] ? `<${bucketArn['Fn::GetAtt'][0]}.Arn>` : bucket.bucketArn;
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
@@ -260,12 +259,12 @@ export class Availability extends Construct {
         'PutTraceSegments/PutTelemetryRecords (active tracing) are likewise not resource-scoped.',
     });
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${bucketRef}/incidents/*]`,
+      id: `AwsSolutions-IAM5[Resource::${renderForNag(stack.resolve(bucket.arnForObjects('incidents/*')))}]`,
       reason:
         'The availability function reads and appends incident records, one object each, under incidents/.',
     });
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${bucketRef}/audit/*]`,
+      id: `AwsSolutions-IAM5[Resource::${renderForNag(stack.resolve(bucket.arnForObjects('audit/*')))}]`,
       reason:
         "The availability function reads the failover functions' audit records under audit/ (read only).",
     });

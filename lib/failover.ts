@@ -27,6 +27,7 @@ import {
 } from '../lambdas/core/cell-metrics';
 import { impairmentAlarmName } from '../lambdas/core/failover-events';
 import { BulkheadFunction } from './function';
+import { renderForNag } from './nag';
 import type { ZonalServiceExports } from './stack-exports';
 
 /**
@@ -602,16 +603,6 @@ export class Failover extends Construct {
       }
     }
   }
-}
-
-/** Renders a resolved CloudFormation value the way cdk-nag names it in finding IDs. */
-function renderForNag(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
-  if (v?.Ref) return `<${v.Ref}>`;
-  if (v?.['Fn::GetAtt']) return `<${v['Fn::GetAtt'][0]}.${v['Fn::GetAtt'][1]}>`;
-  if (v?.['Fn::Join']) return v['Fn::Join'][1].map(renderForNag).join(v['Fn::Join'][0]);
-  return JSON.stringify(value);
 }
 
 function wildcardReason(resource: string, actions: readonly string[]): string {
