@@ -20,7 +20,7 @@ import {
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { invokeFunction } from '../../cli/drill/invoke';
-import { FAILING_HEALTH_PATH, runLiveDrill } from '../../cli/drill/live';
+import { FAILING_HEALTH_PATH, type LiveDrillOptions, runLiveDrill } from '../../cli/drill/live';
 import { type LiveTarget, livePorts } from '../../cli/drill/live-ports';
 import { parseScenario } from '../../cli/drill/scenario';
 import { readStatus } from '../../cli/drill/status';
@@ -108,47 +108,34 @@ function fakeTime() {
   };
 }
 
+/** {@link runLiveDrill} on the mocked stack: silent, on fake time, into a fresh directory; `options` override. */
+function liveDrill(options: Pick<LiveDrillOptions, 'scenarios' | 'yes'> & Partial<LiveDrillOptions>) {
+  return runLiveDrill({
+    out: mkdtempSync(path.join(tmpdir(), 'live-')),
+    target,
+    write: () => {},
+    ...fakeTime(),
+    ...options,
+  });
+}
+
 describe('bulkhead drill --live (aws-sdk-client-mock)', () => {
   test('GIVEN no --yes and no terminal WHEN run THEN it refuses and calls nothing that changes AWS', async () => {
-    const out = mkdtempSync(path.join(tmpdir(), 'live-'));
-    const code = await runLiveDrill({
-      scenarios: [outage],
-      yes: false,
-      out,
-      target,
-      write: () => {},
-      ...fakeTime(),
-    });
+    const code = await liveDrill({ scenarios: [outage], yes: false });
     expect(code).toBe(2);
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
     expect(elb.commandCalls(ModifyTargetGroupCommand)).toHaveLength(0);
   });
 
   test('GIVEN a typed confirmation other than "inject" WHEN run THEN nothing changes', async () => {
-    const out = mkdtempSync(path.join(tmpdir(), 'live-'));
-    const code = await runLiveDrill({
-      scenarios: [outage],
-      yes: false,
-      confirm: async () => 'yes',
-      out,
-      target,
-      write: () => {},
-      ...fakeTime(),
-    });
+    const code = await liveDrill({ scenarios: [outage], yes: false, confirm: async () => 'yes' });
     expect(code).toBe(2);
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
   });
 
   test('GIVEN an outage WHEN run THEN the cell goes to 0 and back to its original count, and a report is written', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'live-'));
-    const code = await runLiveDrill({
-      scenarios: [outage],
-      yes: true,
-      out,
-      target,
-      write: () => {},
-      ...fakeTime(),
-    });
+    const code = await liveDrill({ scenarios: [outage], yes: true, out });
     expect(code).toBe(0);
     expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([
       { cluster: 'bulkhead', service: 'cell-us-east-1b', desiredCount: 0 },
@@ -168,10 +155,7 @@ describe('bulkhead drill --live (aws-sdk-client-mock)', () => {
       faults: [{ kind: 'gray', az: 'us-east-1c', at: 0, errorRate: 1 }],
     });
     elb.on(DescribeTargetHealthCommand).rejects(new Error('AccessDenied'));
-    const out = mkdtempSync(path.join(tmpdir(), 'live-'));
-    await expect(
-      runLiveDrill({ scenarios: [gray], yes: true, out, target, write: () => {}, ...fakeTime() }),
-    ).rejects.toThrow();
+    await expect(liveDrill({ scenarios: [gray], yes: true })).rejects.toThrow();
     expect(elb.commandCalls(ModifyTargetGroupCommand).map((c) => c.args[0].input)).toEqual([
       { TargetGroupArn: tg('us-east-1c'), HealthCheckPath: FAILING_HEALTH_PATH },
       { TargetGroupArn: tg('us-east-1c'), HealthCheckPath: '/healthz' },
@@ -182,13 +166,9 @@ describe('bulkhead drill --live (aws-sdk-client-mock)', () => {
     const signals = new EventEmitter();
     const time = fakeTime();
     let ticks = 0;
-    const out = mkdtempSync(path.join(tmpdir(), 'live-'));
-    const code = await runLiveDrill({
+    const code = await liveDrill({
       scenarios: [{ ...outage, faults: [{ kind: 'outage', az: 'us-east-1b', at: 0 }] }],
       yes: true,
-      out,
-      target,
-      write: () => {},
       signals,
       nowMs: time.nowMs,
       sleep: async (ms) => {
@@ -208,10 +188,7 @@ describe('bulkhead drill --live (aws-sdk-client-mock)', () => {
       durationS: 60,
       faults: [{ kind: 'crash-loop', at: 0 }],
     });
-    const out = mkdtempSync(path.join(tmpdir(), 'live-'));
-    expect(
-      await runLiveDrill({ scenarios: [s], yes: true, out, target, write: () => {}, ...fakeTime() }),
-    ).toBe(2);
+    expect(await liveDrill({ scenarios: [s], yes: true })).toBe(2);
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
   });
 });
