@@ -95,7 +95,8 @@ export async function readStatus(
   const keys: string[] = [];
   for await (const info of ports.store.list(AUDIT_PREFIX)) keys.push(info.key);
   const recentAudit = [];
-  for (const key of keys.slice(-auditLimit)) {
+  // slice(-0) would be every key: a limit of 0 asks for none.
+  for (const key of auditLimit > 0 ? keys.slice(-auditLimit) : []) {
     const obj = await ports.store.get(key);
     if (!obj) continue;
     try {

@@ -24,7 +24,9 @@ import { FAILING_HEALTH_PATH, type LiveDrillOptions, runLiveDrill } from '../../
 import { type LiveTarget, livePorts } from '../../cli/drill/live-ports';
 import { parseScenario } from '../../cli/drill/scenario';
 import { readStatus } from '../../cli/drill/status';
+import { MemoryObjectStore } from '../../lambdas/adapters/memory/memory-object-store';
 import { resolveFailoverPolicy } from '../../lambdas/config/failover';
+import { AUDIT_PREFIX } from '../../lambdas/core/audit-record';
 
 const ecs = mockClient(ECSClient);
 const elb = mockClient(ElasticLoadBalancingV2Client);
@@ -236,5 +238,20 @@ describe('bulkhead invoke --live --dry-run and bulkhead status --live (aws-sdk-c
     );
     expect(status.pause.paused).toBe(false);
     expect(elb.commandCalls(DescribeTargetHealthCommand)).toHaveLength(3);
+  });
+
+  test('GIVEN audit records in the bucket WHEN status asks for 0 or 1 of them THEN none, or only the newest', async () => {
+    const store = new MemoryObjectStore();
+    for (const [i, t] of ['08:00', '09:00'].entries()) {
+      const record = { function: 'zone-shifter', decision: 'none', reason: `run ${i}`, dryRun: false };
+      await store.put(
+        `${AUDIT_PREFIX}2027-01-15/2027-01-15T${t}:00.000Z-zone-shifter-${i}.json`,
+        new TextEncoder().encode(JSON.stringify(record)),
+      );
+    }
+    const ports = { ...livePorts(target), store };
+    expect((await readStatus(ports, target.config, 'live', 0)).recentAudit).toEqual([]);
+    const one = (await readStatus(ports, target.config, 'live', 1)).recentAudit;
+    expect(one.map((r) => r.reason)).toEqual(['run 1']);
   });
 });
