@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -66,6 +66,7 @@ describe('bulkhead availability over a local copy of the state bucket', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'availability-cli-'));
     await seed(new DirObjectStore(dir));
   });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('GIVEN the hand-worked hour WHEN printed as a table THEN every figure matches and problems are listed', async () => {
     const result = await runAvailability({ window: '1h', slo: '99.9', log: dir, now: NOW });
