@@ -64,7 +64,7 @@ export async function storeFor(url: string, endpoint?: string): Promise<ObjectSt
   return new DirObjectStore(path.resolve(url));
 }
 
-/** The codecs the CLI has: node:zlib's zstd where present, else the native binding, plus the fallbacks. */
+/** The codecs the CLI has: zstd through the native binding (see native-zstd.ts), plus the fallbacks. */
 export function cliCodecs(preferred?: string): CodecSet {
   try {
     return runtimeCodecs(nativeZstdCodec(), preferred);

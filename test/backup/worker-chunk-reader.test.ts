@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
@@ -148,6 +148,31 @@ describe('WorkerChunkReader', () => {
       if (!viaWorker) await new Promise((resolve) => setTimeout(resolve, 5));
     }
     expect(viaWorker).toBe(true);
+  });
+
+  test('GIVEN a fallback that never leaves the turn (synchronous reads and compression) WHEN files are read back to back THEN the workers still take over once loaded', async () => {
+    const dir = path.join(work, 'sync-fallback');
+    await fs.mkdir(dir, { recursive: true });
+    const data = randomBytes(prng(9), 20_000);
+    await fs.writeFile(path.join(dir, 'f'), data);
+    let calls = 0;
+    const syncFallback: FileChunkReader = {
+      async *read(rel, _size, params) {
+        calls++;
+        yield* bufferChunks(readFileSync(path.join(dir, rel)), params);
+      },
+    };
+    const workers = pool(dir, { workers: 1, fallback: syncFallback });
+    const want = await collect(sourceChunkReader(new NodeSourceTree(dir)), 'f', data.length);
+    // No timer between reads: only the reader itself can let the worker's "loaded" message in.
+    let viaWorker = false;
+    for (let i = 0; i < 100_000 && !viaWorker; i++) {
+      const before = calls;
+      expect(await collect(workers, 'f', data.length)).toEqual(want);
+      viaWorker = calls === before;
+    }
+    expect(viaWorker).toBe(true);
+    expect(calls).toBeGreaterThan(0);
   });
 
   test('GIVEN a pool that never read WHEN closed THEN no worker was started', async () => {

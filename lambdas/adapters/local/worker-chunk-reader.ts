@@ -142,7 +142,13 @@ export class WorkerChunkReader implements FileChunkReader {
     if (this.failure) throw this.failure;
     if (this.closing) throw new ReaderFailure('chunk reader is closed');
     if (!this.started) this.start();
-    const ready = this.slots.filter((s) => s.ready);
+    let ready = this.slots.filter((s) => s.ready);
+    if (ready.length === 0 && this.options.fallback) {
+      // The fallback may never leave this thread's turn (sync reads, sync compression): give the
+      // event loop a turn so a worker's "loaded" message can arrive.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      ready = this.slots.filter((s) => s.ready);
+    }
     if (ready.length === 0 && this.options.fallback) {
       yield* this.options.fallback.read(rel, sizeHint, params);
       return;

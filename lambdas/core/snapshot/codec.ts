@@ -81,13 +81,13 @@ export function deflateCodec(level = 1): Codec {
 }
 
 /**
- * The codec set for this runtime: zstd from node:zlib when present, else `extraZstd` (the CLI passes
- * the native @mongodb-js/zstd binding; the Lambda bundle never does), else Brotli. Every codec this
- * runtime has is registered for reading.
+ * The codec set for this runtime: `extraZstd` when given (the CLI passes its native binding, whose
+ * compression is synchronous where it built; the Lambda bundle never does), else zstd from node:zlib
+ * when present, else Brotli. Every codec this runtime has is registered for reading.
  */
 export function runtimeCodecs(extraZstd?: Codec, preferred?: string): CodecSet {
   const byName = new Map<string, Codec>();
-  for (const c of [NONE_CODEC, deflateCodec(), brotliCodec(), extraZstd, zlibZstdCodec()]) {
+  for (const c of [NONE_CODEC, deflateCodec(), brotliCodec(), zlibZstdCodec(), extraZstd]) {
     if (c) byName.set(c.name, c);
   }
   const name = preferred ?? (byName.has('zstd') ? 'zstd' : 'brotli');
