@@ -28,27 +28,36 @@ export function nativeZstdBinding(): 'zstd-napi (synchronous)' | '@mongodb-js/zs
 }
 
 /**
+ * Blobs up to this size compress synchronously in the calling thread where zstd-napi built; larger
+ * ones in the thread pool. That is every small file whole, and the last chunk of a large one: the
+ * data chunker cuts no other chunk under its 256 KiB minimum.
+ */
+export const SYNC_COMPRESS_MAX_BYTES = 256 * 1024;
+
+/**
  * zstd through a native binding, for the CLI and its chunk workers on runtimes whose node:zlib lacks
  * zstd (Node < 22.15). It writes standard zstd frames, so node:zlib and either binding read each
  * other's blobs. Never imported by a Lambda handler: the bundle stays free of native code.
  *
- * Compression is synchronous (zstd-napi, one reused context per thread) where that binding built.
- * The chunk workers compress each file right after hashing it, on their own thread: a hop to the
- * libuv pool per blob (all @mongodb-js/zstd offers) cost 2.3x the CPU on node_modules' 25,877 small
- * files (~1.0 s against 0.43 s; see the README's Performance notes), more than the compression.
- * Decompression stays on the thread pool: restore decompresses beside its writes.
+ * Small blobs compress synchronously (zstd-napi, one reused context per thread) where that binding
+ * built: the chunk workers compress each small file right after hashing it, on their own thread. A
+ * hop to the libuv pool per blob (all @mongodb-js/zstd offers) cost 2.3x the CPU on node_modules'
+ * 25,877 small files (~1.0 s against 0.43 s; see the README's Performance notes), more than the
+ * compression itself. Large chunks still go to the pool, where the hop is noise and a worker cuts and
+ * hashes the next chunks meanwhile. Decompression stays on the pool: restore decompresses beside its
+ * writes.
  */
-export function nativeZstdCodec(level = 3): Codec {
+export function nativeZstdCodec(): Codec {
+  // Level 3, zstd's default: the only level @mongodb-js/zstd 1.2.2 writes (it declares a level
+  // argument, but its wrapper drops it: its output matched zstd-napi's at 3, not 1 or 9).
+  const level = 3;
+  const pooled = (d: Uint8Array) => compressAsync(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
   const napi = loadZstdNapi();
-  let compress: Codec['compress'];
+  let compress: Codec['compress'] = pooled;
   if (napi) {
     const compressor = new napi.Compressor();
     compressor.setParameters({ compressionLevel: level });
-    compress = async (d) => compressor.compress(d);
-  } else {
-    // @mongodb-js/zstd 1.2.2 declares a level but its wrapper drops it: it compresses at zstd's
-    // default, level 3 (the same output size as zstd-napi at 3, not 1 or 9, on a 2.6 MB .js file).
-    compress = (d) => compressAsync(Buffer.from(d.buffer, d.byteOffset, d.byteLength), level);
+    compress = async (d) => (d.length <= SYNC_COMPRESS_MAX_BYTES ? compressor.compress(d) : pooled(d));
   }
   return {
     name: 'zstd',
