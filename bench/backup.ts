@@ -1,7 +1,7 @@
 /**
  * Backup throughput and repository size, side by side with restic (Debian's 0.14) in one run.
  *
- *   npx tsx bench/backup.ts [--scale 1] [--keep]
+ *   npx tsx bench/backup.ts [--scale 1] [--rounds 3] [--keep]
  *
  * Datasets: a generated mixed tree (~1 GiB at --scale 1: 20,000 small files of text, JSON and random
  * bytes, plus 8 large files, half compressible, half random; generated from a seeded PRNG) and a
@@ -11,6 +11,10 @@
  * are measured on disk (du), the same way for both. restic always encrypts (AES-256 + Poly1305, key
  * from RESTIC_PASSWORD) and compresses with zstd (repository v2, compression "auto"); Bulkhead here
  * compresses with zstd level 3 and does not encrypt (the S3 bucket's SSE-KMS does).
+ * The first backup and the full restore, the lines the machine's noise moves most (2 shared cores,
+ * with neighbours), run `--rounds` times, the tools alternating which goes first; the table shows the
+ * median and the range. Each first-backup round starts from an empty repository. The other lines
+ * run once, on the repository of the last first-backup round.
  * Working files live under bench/.work/backup (gitignored) and are removed at the end.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -27,6 +31,9 @@ const arg = (name: string) => {
 };
 const SCALE = Number(arg('--scale') ?? '1');
 const KEEP = process.argv.includes('--keep');
+const ROUNDS = Number(arg('--rounds') ?? '3');
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
+  throw new Error(`--rounds must be a positive integer, got ${arg('--rounds')}`);
 const RESTIC = '/usr/bin/restic';
 const ENV = {
   ...process.env,
@@ -178,6 +185,8 @@ interface Row {
   readonly metric: string;
   readonly unit: 's' | 'MiB';
   readonly values: Record<string, number>;
+  /** For repeated time rows: each tool's fastest and slowest round. */
+  readonly ranges?: Record<string, readonly [number, number]>;
   /** For time rows: the bytes processed, to print throughput. */
   readonly bytes?: number;
 }
@@ -189,15 +198,33 @@ async function benchDataset(name: string, dir: string, rows: Row[]): Promise<voi
   const tools = [bulkhead, restic];
   const repo = (t: Tool) => path.join(WORK, `${name}-${t.name}-repo`);
   const result: Record<string, Record<string, number>> = {};
+  const ranges: Record<string, Record<string, readonly [number, number]>> = {};
   const add = (metric: string, tool: string, v: number) => {
     result[metric] ??= {};
     result[metric][tool] = v;
   };
-  for (const t of tools) t.init(repo(t));
-  for (const t of tools) {
-    add('first backup', t.name, t.backup(repo(t), dir));
-    process.stderr.write(`${t.name} first backup ${result['first backup'][t.name].toFixed(2)} s\n`);
-  }
+  /** Runs `measure` ROUNDS times per tool, alternating which tool goes first; records the medians. */
+  const repeated = async (metric: string, measure: (t: Tool) => Promise<number>) => {
+    const seen: Record<string, number[]> = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of round % 2 === 0 ? tools : [...tools].reverse()) {
+        const v = await measure(t);
+        seen[t.name] = [...(seen[t.name] ?? []), v];
+        process.stderr.write(`${t.name} ${metric} round ${round + 1}: ${v.toFixed(2)} s\n`);
+      }
+    }
+    for (const [tool, values] of Object.entries(seen)) {
+      const sorted = [...values].sort((a, b) => a - b);
+      add(metric, tool, sorted[Math.floor((sorted.length - 1) / 2)]);
+      ranges[metric] ??= {};
+      ranges[metric][tool] = [sorted[0], sorted[sorted.length - 1]];
+    }
+  };
+  await repeated('first backup', async (t) => {
+    await fs.rm(repo(t), { recursive: true, force: true });
+    t.init(repo(t));
+    return t.backup(repo(t), dir);
+  });
   for (const t of tools) add('repo after first', t.name, du(repo(t)) / 2 ** 20);
   for (const t of tools) add('unchanged re-backup', t.name, t.backup(repo(t), dir));
   const changed = await mutateOnePercent(dir);
@@ -206,12 +233,12 @@ async function benchDataset(name: string, dir: string, rows: Row[]): Promise<voi
     add(`re-backup, ${changed} files (1%) changed`, t.name, t.backup(repo(t), dir));
     add('bytes added by the 1% change', t.name, (du(repo(t)) - before) / 2 ** 20);
   }
-  for (const t of tools) {
+  await repeated('full restore', async (t) => {
     const target = path.join(WORK, `${name}-${t.name}-restore`);
-    add('full restore', t.name, t.restore(repo(t), target));
+    const seconds = t.restore(repo(t), target);
     await fs.rm(target, { recursive: true, force: true });
-    process.stderr.write(`${t.name} restore ${result['full restore'][t.name].toFixed(2)} s\n`);
-  }
+    return seconds;
+  });
   for (const t of tools) add('repository size (3 snapshots)', t.name, du(repo(t)) / 2 ** 20);
   for (const [metric, values] of Object.entries(result)) {
     const unit = metric.startsWith('repo') || metric.startsWith('bytes') ? 'MiB' : 's';
@@ -220,6 +247,7 @@ async function benchDataset(name: string, dir: string, rows: Row[]): Promise<voi
       metric,
       unit,
       values,
+      ranges: ranges[metric],
       bytes: unit === 's' && !metric.startsWith('unchanged') ? size : undefined,
     });
   }
@@ -230,18 +258,22 @@ function table(rows: Row[]): string {
   const body = rows.map((r) => {
     const b = r.values.bulkhead;
     const s = r.values.restic;
-    const fmt = (v: number) =>
-      r.unit === 's'
-        ? `${v.toFixed(2)} s${r.bytes ? ` (${(r.bytes / 2 ** 20 / v).toFixed(0)} MiB/s)` : ''}`
-        : `${v.toFixed(1)} MiB`;
+    const fmt = (v: number, tool: string) => {
+      if (r.unit === 'MiB') return `${v.toFixed(1)} MiB`;
+      const range = r.ranges?.[tool];
+      return (
+        `${v.toFixed(2)} s${r.bytes ? ` (${(r.bytes / 2 ** 20 / v).toFixed(0)} MiB/s)` : ''}` +
+        (range ? ` [${range[0].toFixed(2)}-${range[1].toFixed(2)}]` : '')
+      );
+    };
     // Times: restic/bulkhead (>1 = Bulkhead faster). Sizes: bulkhead/restic (<1 = Bulkhead smaller).
     const ratio = r.unit === 's' ? s / b : b / s;
     const met = r.unit === 's' ? ratio >= 1 : ratio <= 1;
     return [
       r.dataset,
       r.metric,
-      fmt(b),
-      fmt(s),
+      fmt(b, 'bulkhead'),
+      fmt(s, 'restic'),
       `${ratio.toFixed(2)}${r.unit === 's' ? 'x faster' : 'x size'}`,
       met ? 'met' : 'MISSED',
     ];
@@ -273,7 +305,8 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nBackup benchmark (${new Date().toISOString()}, ${process.version}, ${version}, scale ${SCALE}, 2 shared cores)\n` +
       'restic encrypts (AES-256/Poly1305) and compresses (zstd, auto); Bulkhead compresses (zstd 3), no client-side encryption.\n' +
-      'ratio: times restic/bulkhead (>1 = Bulkhead faster), sizes bulkhead/restic (<1 = Bulkhead smaller); sizes measured with du.\n\n' +
+      'ratio: times restic/bulkhead (>1 = Bulkhead faster), sizes bulkhead/restic (<1 = Bulkhead smaller); sizes measured with du.\n' +
+      `first backup and full restore: median of ${ROUNDS} round(s), the tools alternating which goes first, [fastest-slowest]; other lines: one run.\n\n` +
       `${table(rows)}\n`,
   );
 }
