@@ -56,7 +56,8 @@ export function registerRestore(program: Command): void {
         await fs.mkdir(target, { recursive: true });
         const started = Date.now();
         const bar = progressBar(opts.json, 'restore |{bar}| {percentage}% {value}/{total} bytes');
-        const r = await runRestore(repo, tree, new NodeRestoreTarget(target), {
+        // Synchronous writes: the target is a directory on this machine (see NodeRestoreTargetOptions).
+        const r = await runRestore(repo, tree, new NodeRestoreTarget(target, { syncWrites: true }), {
           include: opts.include,
           onProgress: (p) => bar.update(p.bytesWritten, p.bytesTotal),
         });

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { NodeRestoreTarget, NodeSourceTree } from '../../lambdas/adapters/local/node-file-tree';
+import {
+  NodeRestoreTarget,
+  type NodeRestoreTargetOptions,
+  NodeSourceTree,
+} from '../../lambdas/adapters/local/node-file-tree';
 import { MemoryObjectStore } from '../../lambdas/adapters/memory/memory-object-store';
 import { type BackupOptions, runBackup } from '../../lambdas/core/snapshot/backup';
 import { runtimeCodecs } from '../../lambdas/core/snapshot/codec';
@@ -23,9 +27,14 @@ export function backupDir(repo: Repository, dir: string, extra: Partial<BackupOp
 }
 
 /** Restores the latest snapshot of `repo` into `out` and asserts it is the same tree as `expected`. */
-export async function expectLatestRestoresTo(repo: Repository, out: string, expected: string): Promise<void> {
+export async function expectLatestRestoresTo(
+  repo: Repository,
+  out: string,
+  expected: string,
+  target: NodeRestoreTargetOptions = {},
+): Promise<void> {
   const snapshot = await repo.findSnapshot('latest');
-  await runRestore(repo, await repo.readTree(snapshot.manifest.tree), new NodeRestoreTarget(out));
+  await runRestore(repo, await repo.readTree(snapshot.manifest.tree), new NodeRestoreTarget(out, target));
   await expectSameTree(out, expected);
 }
 

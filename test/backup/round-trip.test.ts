@@ -56,7 +56,7 @@ describe('backup → restore round trip', () => {
     expect(report.problems).toEqual([]);
   });
 
-  test('GIVEN the synchronous metadata mode (CLI on a local disk) WHEN backed up and restored THEN the tree is identical too', async () => {
+  test('GIVEN the synchronous modes (the CLI on a local disk) WHEN backed up and restored THEN the tree is identical too', async () => {
     const src = path.join(work, 'src');
     const repo = await smallRepo();
     const r = await runBackup(repo, new NodeSourceTree(src, { syncMetadata: true }), {
@@ -65,7 +65,7 @@ describe('backup → restore round trip', () => {
       nowMs: Date.now,
     });
     expect(r.status).toBe('complete');
-    await expectLatestRestoresTo(repo, path.join(work, 'restored-sync'), src);
+    await expectLatestRestoresTo(repo, path.join(work, 'restored-sync'), src, { syncWrites: true });
   });
 
   test('GIVEN a snapshot WHEN restoring with --include one file THEN only it and its parent dirs appear', async () => {

