@@ -1,4 +1,4 @@
-import { decompress as mongoDecompress } from '@mongodb-js/zstd';
+import { compress as mongoCompress, decompress as mongoDecompress } from '@mongodb-js/zstd';
 import fc from 'fast-check';
 import {
   nativeZstdBinding,
@@ -21,18 +21,24 @@ describe('the CLI zstd codec', () => {
     expect(nativeZstdBinding()).toBe('zstd-napi (synchronous)');
   });
 
-  test('GIVEN any bytes WHEN compressed THEN they are standard zstd frames: @mongodb-js/zstd and the codec itself restore them (property)', async () => {
+  test('GIVEN any bytes WHEN compressed THEN they are standard zstd frames: @mongodb-js/zstd and the codec itself restore them, and the codec restores @mongodb-js/zstd frames (property)', async () => {
     const codec = nativeZstdCodec();
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
           fc.uint8Array({ maxLength: 70_000 }),
+          // Random bytes past the synchronous limit: their frames are larger than it too.
+          fc
+            .integer({ min: SYNC_COMPRESS_MAX_BYTES, max: 300_000 })
+            .map((n) => new Uint8Array(randomBytes(prng(n), n))),
           fc.integer({ min: 0, max: 300_000 }).map((n) => new Uint8Array(text(n))),
         ),
         async (raw) => {
           const frame = await codec.compress(raw);
           expect(Buffer.from(await mongoDecompress(Buffer.from(frame))).equals(Buffer.from(raw))).toBe(true);
           expect(Buffer.from(await codec.decompress(frame)).equals(Buffer.from(raw))).toBe(true);
+          const foreign = await mongoCompress(Buffer.from(raw));
+          expect(Buffer.from(await codec.decompress(foreign)).equals(Buffer.from(raw))).toBe(true);
         },
       ),
       { numRuns: 60 },
