@@ -12,6 +12,8 @@ export interface ObjectStore {
   /**
    * Writes an object. With `ifNoneMatch: '*'` the write fails unless the key is absent; with
    * `ifMatch` it fails unless the current ETag matches. Both fail with {@link PreconditionFailedError}.
+   * The store is done with `body` once the promise settles, and keeps no reference to it: the
+   * caller may then reuse the buffer (the backup's pack writer does).
    */
   put(key: string, body: Uint8Array, options?: PutOptions): Promise<{ etag: string }>;
   /** Lists every key under a prefix, in lexicographic order. */

@@ -39,7 +39,8 @@ export class MemoryObjectStore implements ObjectStore {
     if (options.ifMatch !== undefined && current?.etag !== options.ifMatch)
       throw new PreconditionFailedError(key);
     const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-    this.objects.set(key, { body: body.slice(), etag, lastModifiedMs: this.nowMs() });
+    // A copy: `Buffer#slice` would only be a view, and the caller may reuse its buffer once put settles.
+    this.objects.set(key, { body: new Uint8Array(body), etag, lastModifiedMs: this.nowMs() });
     return { etag };
   }
 

@@ -1,4 +1,4 @@
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ChunkerParams } from './chunker';
 import type { EncryptionConfig } from './crypto';
 
@@ -157,11 +157,6 @@ export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Hex SHA-256 computed in the thread pool (WebCrypto): for whole packs, off the main thread. */
-export async function sha256Async(data: Uint8Array): Promise<string> {
-  return Buffer.from(await webcrypto.subtle.digest('SHA-256', data)).toString('hex');
-}
-
 /** The source key of hostname + path. */
 export function sourceKey(hostname: string, path: string): string {
   return sha256(new TextEncoder().encode(`${hostname}\0${path}`)).slice(0, 16);
@@ -198,6 +193,8 @@ function fromRow([id, type, codec, offset, length, rawLength]: HeaderRow): BlobE
 export function packBytes(
   blobs: readonly { entry: Omit<BlobEntry, 'offset'>; data: Uint8Array }[],
   sealHeader: (header: Uint8Array) => Uint8Array = (h) => h,
+  // Every byte is written below: skip zero-filling a 16 MiB buffer per pack.
+  alloc: (length: number) => Uint8Array = (length) => Buffer.allocUnsafeSlow(length),
 ): { bytes: Uint8Array; blobs: BlobEntry[] } {
   const entries: BlobEntry[] = [];
   let offset = 0;
@@ -207,8 +204,7 @@ export function packBytes(
   }
   const rows = entries.map(toRow);
   const header = sealHeader(enc.encode(JSON.stringify({ v: FORMAT_VERSION, blobs: rows })));
-  // Every byte is written below: skip zero-filling a 16 MiB buffer per pack.
-  const bytes: Uint8Array = Buffer.allocUnsafeSlow(offset + header.length + 8);
+  const bytes = alloc(offset + header.length + 8);
   let at = 0;
   for (const b of blobs) {
     bytes.set(b.data, at);
