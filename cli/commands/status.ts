@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -58,20 +58,25 @@ export function registerStatus(program: Command): void {
             scenario.faults.length > 0 ? Math.min(...scenario.faults.map((f) => f.at)) : undefined;
           const untilS = (o.at as number | undefined) ?? (first !== undefined ? first + 300 : 600);
           const workDir = await mkdtemp(path.join(tmpdir(), 'bulkhead-status-'));
-          const world = await simulate({
-            scenario,
-            mode: 'bulkhead',
-            seed: o.seed as number,
-            workDir,
-            untilS,
-          });
-          const { region } = world.topology;
-          report = await readStatus(
-            { ecs: world.ctx.ports.ecs, loadBalancer: world.ctx.ports.loadBalancer, store: region.objects },
-            failoverRuntimeConfig(world.ctx),
-            `simulated region, scenario ${scenario.name} at ${untilS} s, seed ${o.seed as number}`,
-            o.audit as number,
-          );
+          try {
+            const world = await simulate({
+              scenario,
+              mode: 'bulkhead',
+              seed: o.seed as number,
+              workDir,
+              untilS,
+            });
+            const { region } = world.topology;
+            report = await readStatus(
+              { ecs: world.ctx.ports.ecs, loadBalancer: world.ctx.ports.loadBalancer, store: region.objects },
+              failoverRuntimeConfig(world.ctx),
+              `simulated region, scenario ${scenario.name} at ${untilS} s, seed ${o.seed as number}`,
+              o.audit as number,
+            );
+          } finally {
+            // The simulated world's scratch (its volume and repository); nothing in it is the user's.
+            await rm(workDir, { recursive: true, force: true });
+          }
         }
         process.stdout.write(`${o.json ? JSON.stringify(report, null, 1) : renderStatus(report)}\n`);
       } catch (error) {

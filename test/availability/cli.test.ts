@@ -158,8 +158,14 @@ describe('bulkhead availability over a local copy of the state bucket', () => {
 });
 
 describe('bulkhead availability over a JSON Lines file', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'availability-jsonl-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   test('GIVEN a file with a bad line THEN the line is reported by number and the rest counts', async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'availability-jsonl-')), 'incidents.jsonl');
+    const file = path.join(dir, 'incidents.jsonl');
     writeFileSync(
       file,
       [

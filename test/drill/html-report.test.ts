@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -26,6 +26,7 @@ describe('bulkhead drill (CLI) and its HTML report', () => {
     run = cli(['drill', ...SCENARIOS.flatMap((s) => ['--scenario', s]), '--out', out], ROOT);
     html = readFileSync(path.join(out, 'drill-report.html'), 'utf8');
   });
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   test('GIVEN two scenarios WHEN the drill runs THEN the table compares both sides and says where the reports are', () => {
     expect(run.status).toBe(0);
@@ -48,22 +49,27 @@ describe('bulkhead drill (CLI) and its HTML report', () => {
     'GIVEN headless Chromium WHEN it opens the report THEN every chart lays out with marks',
     () => {
       const profile = mkdtempSync(path.join(tmpdir(), 'chromium-'));
-      const dom = execFileSync(
-        CHROMIUM as string,
-        [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          `--user-data-dir=${profile}`,
-          '--dump-dom',
-          `file://${path.join(out, 'drill-report.html')}`,
-        ],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 },
-      );
+      let dom: string;
+      try {
+        dom = execFileSync(
+          CHROMIUM as string,
+          [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--no-first-run',
+            `--user-data-dir=${profile}`,
+            '--dump-dom',
+            `file://${path.join(out, 'drill-report.html')}`,
+          ],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 },
+        );
+      } finally {
+        rmSync(profile, { recursive: true, force: true });
+      }
       const check = dom.match(/<pre id="render-check">([^<]*)<\/pre>/);
       expect(check).not.toBeNull();
       const charts = JSON.parse((check as RegExpMatchArray)[1]) as { w: number; h: number; marks: number }[];

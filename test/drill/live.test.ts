@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
@@ -32,6 +32,17 @@ const ecs = mockClient(ECSClient);
 const elb = mockClient(ElasticLoadBalancingV2Client);
 const cw = mockClient(CloudWatchClient);
 const s3 = mockClient(S3Client);
+
+// Every directory a test here makes (drill reports, a runtime config), removed once the file is done.
+const dirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 const AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 const tg = (az: string) =>
@@ -113,7 +124,7 @@ function fakeTime() {
 /** {@link runLiveDrill} on the mocked stack: silent, on fake time, into a fresh directory; `options` override. */
 function liveDrill(options: Pick<LiveDrillOptions, 'scenarios' | 'yes'> & Partial<LiveDrillOptions>) {
   return runLiveDrill({
-    out: mkdtempSync(path.join(tmpdir(), 'live-')),
+    out: options.out ?? tempDir('live-'),
     target,
     write: () => {},
     ...fakeTime(),
@@ -136,7 +147,7 @@ describe('bulkhead drill --live (aws-sdk-client-mock)', () => {
   });
 
   test('GIVEN an outage WHEN run THEN the cell goes to 0 and back to its original count, and a report is written', async () => {
-    const out = mkdtempSync(path.join(tmpdir(), 'live-'));
+    const out = tempDir('live-');
     const code = await liveDrill({ scenarios: [outage], yes: true, out });
     expect(code).toBe(0);
     expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([
@@ -196,7 +207,7 @@ describe('bulkhead drill --live (aws-sdk-client-mock)', () => {
 });
 
 describe('bulkhead invoke --live --dry-run and bulkhead status --live (aws-sdk-client-mock)', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'live-cfg-'));
+  const dir = tempDir('live-cfg-');
   const configFile = path.join(dir, 'runtime.json');
   writeFileSync(configFile, JSON.stringify(target.config));
 

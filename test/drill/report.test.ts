@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type DrillReport, figuresAgree } from '../../cli/drill/report';
@@ -13,14 +13,18 @@ jest.setTimeout(120_000);
 
 async function suite(seed: number): Promise<{ text: string; report: DrillReport }> {
   const outDir = mkdtempSync(path.join(tmpdir(), 'drill-'));
-  const { json } = await runSuite({
-    scenarios: NAMES.map((n) => loadScenario(n)),
-    seed,
-    outDir,
-    html: false,
-  });
-  const text = readFileSync(json, 'utf8');
-  return { text, report: JSON.parse(text) as DrillReport };
+  try {
+    const { json } = await runSuite({
+      scenarios: NAMES.map((n) => loadScenario(n)),
+      seed,
+      outDir,
+      html: false,
+    });
+    const text = readFileSync(json, 'utf8');
+    return { text, report: JSON.parse(text) as DrillReport };
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
 }
 
 /** An independent re-derivation of the figures, written from the report's "definitions" text only. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BUILT_IN_SCENARIOS, loadScenario, parseScenario, ScenarioError } from '../../cli/drill/scenario';
@@ -88,16 +88,20 @@ describe('scenario format', () => {
 
   test('GIVEN a file with errors WHEN loaded THEN the message names the file and each field', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'scn-'));
-    const file = path.join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify({ ...valid, durationS: 'long', faults: 'none' }));
-    expect(() => loadScenario(file)).toThrow(
-      new RegExp(
-        `invalid scenario ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\n  durationS: .*\\n  faults: .*`,
-      ),
-    );
-    writeFileSync(file, '{ not json');
-    expect(() => loadScenario(file)).toThrow(/not valid JSON/);
-    expect(() => loadScenario(path.join(dir, 'missing.json'))).toThrow(/not a built-in scenario/);
+    try {
+      const file = path.join(dir, 'bad.json');
+      writeFileSync(file, JSON.stringify({ ...valid, durationS: 'long', faults: 'none' }));
+      expect(() => loadScenario(file)).toThrow(
+        new RegExp(
+          `invalid scenario ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\n  durationS: .*\\n  faults: .*`,
+        ),
+      );
+      writeFileSync(file, '{ not json');
+      expect(() => loadScenario(file)).toThrow(/not valid JSON/);
+      expect(() => loadScenario(path.join(dir, 'missing.json'))).toThrow(/not a built-in scenario/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('GIVEN the committed JSON Schema WHEN compared with the zod schema THEN it is up to date', () => {

@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildApp } from '../../bin/build-app';
-import { refId, resourcesOf, type Synthesized, synthBulkhead, unacknowledgedNagFindings } from './synth';
+import {
+  refId,
+  resourcesOf,
+  type Synthesized,
+  synthBulkhead,
+  tempOutdir,
+  unacknowledgedNagFindings,
+} from './synth';
 
 const CERT = 'arn:aws:acm:us-east-1:111111111111:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
 
@@ -153,6 +160,7 @@ describe('account and region', () => {
     const built = buildApp({
       env: { CDK_DEFAULT_ACCOUNT: '222222222222', CDK_DEFAULT_REGION: 'eu-west-3' },
       appProps: {
+        outdir: tempOutdir(),
         context: {
           'aws:cdk:bundling-stacks': [],
           'availability-zones:account=222222222222:region=eu-west-3': [
@@ -172,6 +180,7 @@ describe('account and region', () => {
       buildApp({
         env: { CDK_DEFAULT_ACCOUNT: '222222222222', CDK_DEFAULT_REGION: 'eu-west-3' },
         appProps: {
+          outdir: tempOutdir(),
           context: {
             bulkhead: { azCount: 5 },
             'availability-zones:account=222222222222:region=eu-west-3': [
@@ -194,7 +203,7 @@ describe('account and region', () => {
     // performs with credentials and caches in cdk.context.json before synthesizing again.
     const built = buildApp({
       env: { CDK_DEFAULT_ACCOUNT: '333333333333', CDK_DEFAULT_REGION: 'ap-south-2' },
-      appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
+      appProps: { outdir: tempOutdir(), context: { 'aws:cdk:bundling-stacks': [] } },
     });
     expect(built.stack.cellAzs).toEqual(['dummy1a', 'dummy1b', 'dummy1c']);
   });

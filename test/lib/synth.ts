@@ -1,7 +1,24 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type BuiltApp, buildApp } from '../../bin/build-app';
 import type { StackConfigInput } from '../../lambdas/config/stack';
+
+const outdirs: string[] = [];
+// The test file that imports this module removes the cloud assemblies its apps wrote (without an
+// outdir, `new App()` makes a cdk.outXXXXXX directory in the system temp directory and leaves it).
+afterAll(() => {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory for one app's cloud assembly (`AppProps.outdir`), removed after the test file. */
+export function tempOutdir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-cdk-out-'));
+  outdirs.push(dir);
+  return dir;
+}
 
 /** A synthesized Bulkhead app for template assertions. */
 export interface Synthesized extends BuiltApp {
@@ -30,6 +47,7 @@ export interface SynthOptions {
 export function buildBulkhead(config: StackConfigInput = {}, options: SynthOptions = {}): BuiltApp {
   return buildApp({
     appProps: {
+      outdir: tempOutdir(),
       context: { 'aws:cdk:bundling-stacks': [], bulkhead: config },
       builtinCloudFormationValidation: options.cfnValidation ?? false,
     },
