@@ -54,4 +54,9 @@ export interface RestoreTarget {
   chmod(path: string, mode: number): Promise<void>;
   /** Sets mtime (and atime) without following symlinks. */
   setMtime(path: string, mtimeNs: string): Promise<void>;
+  /**
+   * Optional: {@link writeFile}, then {@link chmod} and {@link setMtime}, in one call. The restore
+   * uses it for files of one blob or none.
+   */
+  writeWholeFile?(path: string, data: Uint8Array, mode: number, mtimeNs: string): Promise<void>;
 }

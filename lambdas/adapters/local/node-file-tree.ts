@@ -133,7 +133,7 @@ export class NodeSourceTree implements SourceTree {
  * at today's epoch resolves ~0.24 µs, so aim at the middle of the microsecond: the file gets exactly
  * the recorded time truncated to 1 µs.
  */
-function seconds(ns: string): number {
+export function mtimeSeconds(ns: string): number {
   const us = BigInt(ns) / 1000n;
   return Number(us / 1_000_000n) + (Number(us % 1_000_000n) + 0.5) / 1e6;
 }
@@ -230,7 +230,7 @@ export class NodeRestoreTarget implements RestoreTarget {
   }
 
   async setMtime(rel: string, mtimeNs: string): Promise<void> {
-    const s = seconds(mtimeNs);
+    const s = mtimeSeconds(mtimeNs);
     if (this.sync) lutimesSync(localPath(this.root, rel), s, s);
     else await fs.lutimes(localPath(this.root, rel), s, s);
   }

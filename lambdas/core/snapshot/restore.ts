@@ -10,6 +10,8 @@ export interface RestoreOptions {
   readonly onProgress?: (p: { bytesWritten: number; bytesTotal: number; files: number }) => void;
   /** @default 3 packs read at once */
   readonly packConcurrency?: number;
+  /** @default 8 writes in flight per pack */
+  readonly writeConcurrency?: number;
 }
 
 /** What a restore wrote. */
@@ -85,14 +87,29 @@ export async function runRestore(
 
   const bytesTotal = files.reduce((n, f) => n + (f.size ?? 0), 0);
   let bytesWritten = 0;
+  // A file of one blob (or none) is written, chmod'ed and stamped in one call where the target can:
+  // its mode and mtime then need no second pass over the tree.
+  const writeWhole = target.writeWholeFile?.bind(target);
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const finished = new Set<string>();
   const prep = new InFlight(16);
   for (const f of files) {
     const n = f.content?.length ?? 0;
-    if (n === 0) await prep.add(target.writeFile(f.path, new Uint8Array()));
-    else if (n > 1) await prep.add(target.createFile(f.path, f.size ?? 0));
+    if (n === 0) {
+      if (writeWhole) {
+        await prep.add(writeWhole(f.path, new Uint8Array(), f.mode, f.mtimeNs));
+        finished.add(f.path);
+      } else await prep.add(target.writeFile(f.path, new Uint8Array()));
+    } else if (n > 1) await prep.add(target.createFile(f.path, f.size ?? 0));
   }
   await prep.drain();
 
+  const writeWholeTarget = (path: string, raw: Uint8Array): Promise<void> => {
+    const f = byPath.get(path);
+    if (!writeWhole || !f) return target.writeFile(path, raw);
+    finished.add(path);
+    return writeWhole(path, raw, f.mode, f.mtimeNs);
+  };
   const plan = planRestore(files, (id) => repo.blobs.get(id));
   const packs = new InFlight(opts.packConcurrency ?? 3);
   for (const [packId, blobs] of plan) {
@@ -102,7 +119,7 @@ export async function runRestore(
         const from = Math.min(...list.map((b) => b.loc.entry.offset));
         const to = Math.max(...list.map((b) => b.loc.entry.offset + b.loc.entry.length));
         const bytes = await repo.store.getRange(KEYS.pack(packId), from, to);
-        const writes = new InFlight(8);
+        const writes = new InFlight(opts.writeConcurrency ?? 8);
         for (const { loc, targets } of list) {
           const { entry } = loc;
           const raw = await repo.openBlob(
@@ -112,7 +129,7 @@ export async function runRestore(
           );
           for (const t of targets) {
             await writes.add(
-              t.whole ? target.writeFile(t.path, raw) : target.writeAt(t.path, raw, t.position),
+              t.whole ? writeWholeTarget(t.path, raw) : target.writeAt(t.path, raw, t.position),
             );
             bytesWritten += raw.length;
           }
@@ -127,6 +144,7 @@ export async function runRestore(
   for (const l of links) await target.symlink(l.path, l.target ?? '');
   const meta = new InFlight(16);
   for (const f of files) {
+    if (finished.has(f.path)) continue;
     await meta.add(target.chmod(f.path, f.mode).then(() => target.setMtime(f.path, f.mtimeNs)));
   }
   for (const l of links) await meta.add(target.setMtime(l.path, l.mtimeNs));
