@@ -6,7 +6,7 @@ import { runBackup } from '../../lambdas/core/snapshot/backup';
 import { runRestore } from '../../lambdas/core/snapshot/restore';
 import { runVerify } from '../../lambdas/core/snapshot/verify';
 import { prng, randomBytes } from '../seeded-random';
-import { backupDir, expectLatestRestoresTo, smallRepo } from './helpers';
+import { backupDir, expectLatestRestoresTo, oddTree, smallRepo } from './helpers';
 
 let work: string;
 beforeAll(async () => {
@@ -15,31 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
-
-/** An odd tree: empty file and dir, symlinks (dangling too), a deep path, unicode names, modes, a file spanning many packs. */
-async function oddTree(root: string): Promise<void> {
-  const rand = prng(42);
-  await fs.mkdir(path.join(root, 'empty-dir'), { recursive: true });
-  await fs.writeFile(path.join(root, 'empty-file'), '');
-  const deep = path.join(root, ...Array.from({ length: 30 }, (_, i) => `level-${i}`));
-  await fs.mkdir(deep, { recursive: true });
-  await fs.writeFile(path.join(deep, 'leaf.txt'), 'deep');
-  await fs.mkdir(path.join(root, 'ünïcødé 名前 🚀'));
-  await fs.writeFile(path.join(root, 'ünïcødé 名前 🚀', 'файл.txt'), 'привет');
-  await fs.writeFile(path.join(root, 'big.bin'), randomBytes(rand, 600 * 1024)); // ~10 packs of 64 KiB
-  await fs.writeFile(path.join(root, 'text.txt'), 'hello world\n'.repeat(20000));
-  await fs.writeFile(path.join(root, 'exec.sh'), '#!/bin/sh\necho hi\n');
-  await fs.chmod(path.join(root, 'exec.sh'), 0o755);
-  await fs.writeFile(path.join(root, 'private'), 'secret');
-  await fs.chmod(path.join(root, 'private'), 0o600);
-  await fs.symlink('text.txt', path.join(root, 'link-to-text'));
-  await fs.symlink('does/not/exist', path.join(root, 'dangling'));
-  await fs.writeFile(path.join(root, 'dup-a'), randomBytes(prng(7), 50_000));
-  await fs.writeFile(path.join(root, 'dup-b'), randomBytes(prng(7), 50_000));
-  await fs.utimes(path.join(root, 'text.txt'), 1_000_000_000.123456, 1_000_000_000.123456);
-  await fs.lutimes(path.join(root, 'dangling'), 1_500_000_000, 1_500_000_000);
-  await fs.utimes(path.join(root, 'empty-dir'), 1_600_000_000, 1_600_000_000);
-}
 
 describe('backup → restore round trip', () => {
   test('GIVEN an odd tree WHEN backed up and restored THEN contents, modes, mtimes, symlinks, empties and names are identical', async () => {
