@@ -5,7 +5,6 @@ import { NodeRestoreTarget, NodeSourceTree } from '../../lambdas/adapters/local/
 import { runBackup } from '../../lambdas/core/snapshot/backup';
 import { runRestore } from '../../lambdas/core/snapshot/restore';
 import { runVerify } from '../../lambdas/core/snapshot/verify';
-import { prng, randomBytes } from '../seeded-random';
 import { backupDir, expectLatestRestoresTo, oddTree, smallRepo } from './helpers';
 
 let work: string;

@@ -5,6 +5,7 @@ import { type Codec, compressBlob, runtimeCodecs } from '../../core/snapshot/cod
 import { type HashedChunk, streamChunks } from '../../core/snapshot/file-chunks';
 import { nativeZstdCodec } from './native-zstd';
 import { localPath } from './node-file-tree';
+import { turnBatch } from './turn-batch';
 
 /** One request from the main thread to a chunk worker. */
 export type ChunkWorkerRequest =
@@ -84,25 +85,17 @@ export function serveChunkRequests(port: MessagePort, data: ChunkWorkerData): vo
   };
   // Replies wait for the end of the turn: a batch of small files is read synchronously, then posted
   // as one message (per-message cost dominates small files on the receiving main thread).
-  let outbox: ChunkWorkerReply[] = [];
-  let transfer: ArrayBuffer[] = [];
-  const flush = () => {
-    const batch: FromChunkWorker = { batch: outbox };
-    port.postMessage(batch, transfer);
-    outbox = [];
-    transfer = [];
-  };
+  const replies = turnBatch<ChunkWorkerReply>((batch, transfer) =>
+    port.postMessage({ batch } satisfies FromChunkWorker, transfer),
+  );
   const post = (reply: ChunkWorkerReply) => {
-    if (outbox.length === 0) setImmediate(flush);
     let chunk = reply.chunk;
-    if (chunk) {
-      // Move a buffer only when the chunk owns all of it (a pooled Buffer shares its ArrayBuffer).
-      const d = chunk.data;
-      if (d.byteOffset !== 0 || d.byteLength !== d.buffer.byteLength)
-        chunk = { ...chunk, data: new Uint8Array(d) };
-      transfer.push(chunk.data.buffer as ArrayBuffer);
-    }
-    outbox.push(chunk === reply.chunk ? reply : { ...reply, chunk });
+    if (!chunk) return replies.push(reply);
+    // Move a buffer only when the chunk owns all of it (a pooled Buffer shares its ArrayBuffer).
+    const d = chunk.data;
+    if (d.byteOffset !== 0 || d.byteLength !== d.buffer.byteLength)
+      chunk = { ...chunk, data: new Uint8Array(d) };
+    replies.push(chunk === reply.chunk ? reply : { ...reply, chunk }, chunk.data.buffer as ArrayBuffer);
   };
 
   const read = async (req: number, rel: string, sizeHint: number, params: ChunkerParams) => {

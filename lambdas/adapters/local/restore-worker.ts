@@ -26,11 +26,10 @@ export interface ToRestoreWorker {
   readonly batch: readonly RestoreWorkerOp[];
 }
 
-/** The operations of a batch that failed, by ID; the others succeeded. */
+/** The operations of a batch, done: those in `failed` with their reasons, the others successfully. */
 export interface FromRestoreWorker {
-  readonly done: number;
-  readonly failed: readonly { readonly id: number; readonly error: string }[];
   readonly ids: readonly number[];
+  readonly failed: readonly { readonly id: number; readonly error: string }[];
 }
 
 /** What a restore worker is started with. */
@@ -70,11 +69,7 @@ export function serveRestoreOps(port: MessagePort, data: RestoreWorkerData): voi
         failed.push({ id: op.id, error: error instanceof Error ? error.message : String(error) });
       }
     }
-    port.postMessage({
-      done: batch.length,
-      failed,
-      ids: batch.map((op) => op.id),
-    } satisfies FromRestoreWorker);
+    port.postMessage({ ids: batch.map((op) => op.id), failed } satisfies FromRestoreWorker);
   });
 }
 

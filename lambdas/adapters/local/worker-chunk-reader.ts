@@ -10,6 +10,7 @@ import type {
   FromChunkWorker,
   ToChunkWorker,
 } from './chunk-worker';
+import { turnBatch } from './turn-batch';
 
 /** Options of {@link WorkerChunkReader}. */
 export interface WorkerChunkReaderOptions {
@@ -65,7 +66,7 @@ interface Slot {
   pending: number;
   pendingBytes: number;
   /** Requests of this event-loop turn, posted together at its end. */
-  outbox: ChunkWorkerRequest[];
+  readonly outbox: ReturnType<typeof turnBatch<ChunkWorkerRequest>>;
 }
 
 interface Request {
@@ -124,7 +125,10 @@ export class WorkerChunkReader implements FileChunkReader {
     const entry = this.options.entry ?? path.join(__dirname, 'chunk-worker.cjs');
     for (let i = 0; i < this.workerCount(); i++) {
       const worker = new Worker(entry, { workerData });
-      const slot: Slot = { worker, ready: false, pending: 0, pendingBytes: 0, outbox: [] };
+      const outbox = turnBatch<ChunkWorkerRequest>((batch) => {
+        if (!this.closing) worker.postMessage({ batch } satisfies ToChunkWorker);
+      });
+      const slot: Slot = { worker, ready: false, pending: 0, pendingBytes: 0, outbox };
       worker.unref();
       worker.on('message', (msg: FromChunkWorker) => {
         slot.ready = true;
@@ -213,13 +217,6 @@ export class WorkerChunkReader implements FileChunkReader {
   }
 
   private send(slot: Slot, msg: ChunkWorkerRequest): void {
-    if (slot.outbox.length === 0) {
-      setImmediate(() => {
-        const batch: ToChunkWorker = { batch: slot.outbox };
-        slot.outbox = [];
-        if (!this.closing) slot.worker.postMessage(batch);
-      });
-    }
     slot.outbox.push(msg);
   }
 

@@ -9,6 +9,7 @@ import type {
   RestoreWorkerOp,
   ToRestoreWorker,
 } from './restore-worker';
+import { turnBatch } from './turn-batch';
 
 /** Options of {@link WorkerRestoreTarget}. */
 export interface WorkerRestoreTargetOptions {
@@ -23,8 +24,8 @@ type Op = RestoreWorkerOp extends infer T ? (T extends RestoreWorkerOp ? Omit<T,
 interface Slot {
   readonly worker: Worker;
   pending: number;
-  outbox: RestoreWorkerOp[];
-  transfer: ArrayBuffer[];
+  /** Operations of this event-loop turn, posted together at its end, with the buffers they move. */
+  readonly outbox: ReturnType<typeof turnBatch<RestoreWorkerOp>>;
 }
 
 /**
@@ -51,10 +52,13 @@ export class WorkerRestoreTarget implements RestoreTarget {
     const entry = options.entry ?? path.join(__dirname, 'restore-worker.cjs');
     for (let i = 0; i < count; i++) {
       const worker = new Worker(entry, { workerData });
-      const slot: Slot = { worker, pending: 0, outbox: [], transfer: [] };
+      const outbox = turnBatch<RestoreWorkerOp>((batch, transfer) => {
+        if (!this.closing) worker.postMessage({ batch } satisfies ToRestoreWorker, transfer);
+      });
+      const slot: Slot = { worker, pending: 0, outbox };
       worker.unref();
       worker.on('message', (msg: FromRestoreWorker) => {
-        slot.pending -= msg.done;
+        slot.pending -= msg.ids.length;
         if (slot.pending === 0) worker.unref();
         const failed = new Map(msg.failed.map((f) => [f.id, f.error]));
         for (const id of msg.ids) {
@@ -117,17 +121,10 @@ export class WorkerRestoreTarget implements RestoreTarget {
     const id = this.nextId++;
     const slot = this.slots.reduce((a, b) => (b.pending < a.pending ? b : a));
     if (slot.pending++ === 0) slot.worker.ref();
-    if (slot.outbox.length === 0) {
-      setImmediate(() => {
-        const batch: ToRestoreWorker = { batch: slot.outbox };
-        const transfer = slot.transfer;
-        slot.outbox = [];
-        slot.transfer = [];
-        if (!this.closing) slot.worker.postMessage(batch, transfer);
-      });
-    }
-    slot.outbox.push({ ...op, id } as RestoreWorkerOp);
-    if ('data' in op) slot.transfer.push(op.data.buffer as ArrayBuffer);
+    slot.outbox.push(
+      { ...op, id } as RestoreWorkerOp,
+      'data' in op ? (op.data.buffer as ArrayBuffer) : undefined,
+    );
     return new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
   }
 
